@@ -1,0 +1,51 @@
+"""Lock-safe DDL for revision scripts, per dialect.
+
+On PostgreSQL, indexes are built CONCURRENTLY (outside a transaction) and
+foreign keys are added NOT VALID and then validated, so that writers are not
+blocked for the length of a table scan. The end state is the same as the
+naive DDL's.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from alembic import op
+
+
+def _cols(columns: Sequence[str]) -> str:
+    return ", ".join(f'"{c}"' for c in columns)
+
+
+def create_index(name: str, table: str, columns: Sequence[str]) -> None:
+    ctx = op.get_context()
+    if ctx.dialect.name != "postgresql":
+        op.create_index(name, table, list(columns))
+        return
+    with ctx.autocommit_block():
+        # A failed CONCURRENTLY build leaves an INVALID index behind: drop it so a rerun rebuilds.
+        op.execute(
+            f"DO $gg$ BEGIN IF EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            f"JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = '{name}' "
+            f"AND n.nspname = current_schema() AND NOT i.indisvalid) THEN "
+            f"EXECUTE 'DROP INDEX \"{name}\"'; END IF; END $gg$"
+        )
+        op.execute(f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{name}" ON "{table}" ({_cols(columns)})')
+
+
+def drop_index(name: str, table: str) -> None:
+    ctx = op.get_context()
+    if ctx.dialect.name != "postgresql":
+        op.drop_index(name, table_name=table)
+        return
+    with ctx.autocommit_block():
+        op.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"')
+
+
+def add_foreign_key(name: str, table: str, columns: Sequence[str], target: str, target_columns: Sequence[str],
+                    *, ondelete: str, onupdate: str = "CASCADE") -> None:
+    """PostgreSQL only (SQLite adds foreign keys by rebuilding the table)."""
+    op.execute(
+        f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" FOREIGN KEY ({_cols(columns)}) '
+        f'REFERENCES "{target}" ({_cols(target_columns)}) ON DELETE {ondelete} ON UPDATE {onupdate} NOT VALID'
+    )
+    op.execute(f'ALTER TABLE "{table}" VALIDATE CONSTRAINT "{name}"')

@@ -1,0 +1,127 @@
+"""The few things that differ between PostgreSQL and SQLite: connecting,
+transactional DDL, foreign-key enforcement during table rebuilds, locking."""
+from __future__ import annotations
+
+import fcntl
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from .errors import MigrateError
+
+SUPPORTED = ("postgresql", "sqlite")
+# An arbitrary constant: every gaingrid migrator contends for the same advisory lock.
+_ADVISORY_LOCK_KEY = 0x6761696E67726964 & 0x7FFFFFFFFFFFFFFF
+
+
+def parse_url(raw: str) -> sa.URL:
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise MigrateError(f"malformed database URL: {redact(raw)}") from None
+    if url.get_backend_name() not in SUPPORTED:
+        raise MigrateError(f"unsupported database {url.get_backend_name()!r} in {redact(raw)}: use postgresql:// or sqlite://")
+    if url.get_backend_name() == "postgresql" and url.get_driver_name() in ("", "psycopg2"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def redact(url: str | sa.URL) -> str:
+    """The URL with its password masked, for anything printed or logged."""
+    if isinstance(url, sa.URL):
+        return url.render_as_string(hide_password=True)
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        # Unparseable: show only the scheme, never what might hold a password.
+        return url.split("://", 1)[0] + "://…" if "://" in url else "<unparseable>"
+
+
+def create_engine(url: sa.URL, *, migrating: bool = False) -> sa.Engine:
+    """An engine whose transactions really cover DDL, on both dialects.
+
+    `migrating` turns SQLite's foreign-key enforcement off for the connection:
+    a table rebuild (copy, drop, rename) must not fire ON DELETE CASCADE. The
+    migrator runs PRAGMA foreign_key_check before it commits instead.
+    """
+    if url.get_backend_name() == "sqlite":
+        database = url.database
+        if database and database != ":memory:" and not Path(database).parent.exists():
+            raise MigrateError(f"cannot open database {redact(url)}: directory {Path(database).parent} does not exist")
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn, _record):
+            # pysqlite would otherwise run DDL outside any transaction.
+            dbapi_conn.isolation_level = None
+            dbapi_conn.execute(f"PRAGMA foreign_keys={'OFF' if migrating else 'ON'}")
+            dbapi_conn.execute("PRAGMA busy_timeout=30000")
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if migrating else "BEGIN")
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+
+
+def connect(engine: sa.Engine) -> sa.Connection:
+    try:
+        conn = engine.connect()
+        conn.exec_driver_sql("SELECT 1")
+        conn.rollback()
+        return conn
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc).splitlines()[0]
+        raise MigrateError(f"cannot connect to {redact(engine.url)}: {reason}") from None
+
+
+def foreign_key_violations(conn: sa.Connection) -> list[str]:
+    """SQLite only: rows that break a foreign key (checked because enforcement is off while migrating)."""
+    if conn.dialect.name != "sqlite":
+        return []
+    rows = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    return [f"{r[0]} rowid {r[1]} -> {r[2]}" for r in rows]
+
+
+@contextmanager
+def migrator_lock(conn: sa.Connection) -> Iterator[None]:
+    """One migrator at a time: a session advisory lock, or a lock file beside the SQLite file."""
+    if conn.dialect.name == "postgresql":
+        got = conn.exec_driver_sql(f"SELECT pg_try_advisory_lock({_ADVISORY_LOCK_KEY})").scalar()
+        conn.commit()
+        if not got:
+            raise MigrateError("another gaingrid migration holds the lock on this database; wait for it to finish")
+        try:
+            yield
+        finally:
+            conn.rollback()
+            conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_ADVISORY_LOCK_KEY})")
+            conn.commit()
+        return
+    database = conn.engine.url.database
+    if not database or database == ":memory:":
+        yield
+        return
+    fd = os.open(f"{database}.migrate-lock", os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise MigrateError("another gaingrid migration holds the lock on this database; wait for it to finish") from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def set_lock_timeout(conn: sa.Connection, seconds: float) -> None:
+    """DDL waits at most this long for a lock, so it never queues the whole app behind it."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SET lock_timeout = '{int(seconds * 1000)}ms'")
+        conn.commit()

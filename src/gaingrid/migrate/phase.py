@@ -1,0 +1,72 @@
+"""A project's migration plan as data: its phases, in order."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from .errors import MigrateError
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One step of a phased schema evolution.
+
+    Its DDL lives in the Alembic revision `revision`; `opt_in` phases (such
+    as dropping a legacy table) run only when asked for by number.
+    """
+
+    number: int
+    name: str
+    summary: str
+    opt_in: bool = False
+
+    @property
+    def revision(self) -> str:
+        return f"{self.number:04d}_{self.name}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.number} {self.name}"
+
+
+@dataclass(frozen=True)
+class Project:
+    """Everything the engine needs to know about one application's schema."""
+
+    name: str
+    phases: tuple[Phase, ...]
+    script_location: str
+    metadata: sa.MetaData
+    namespace: str
+    foreign_tables: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        numbers = [p.number for p in self.phases]
+        if numbers != list(range(1, len(numbers) + 1)):
+            raise ValueError(f"phases must be numbered 1..n in order, got {numbers}")
+
+    @property
+    def first(self) -> Phase:
+        return self.phases[0]
+
+    @property
+    def default_target(self) -> Phase:
+        """Where a plain `up` stops: the last phase before any opt-in one."""
+        target = self.first
+        for p in self.phases:
+            if p.opt_in:
+                break
+            target = p
+        return target
+
+    def phase(self, number: int) -> Phase:
+        if not 1 <= number <= len(self.phases):
+            raise MigrateError(f"unknown phase {number}: phases are 1..{len(self.phases)}")
+        return self.phases[number - 1]
+
+    def by_revision(self, revision: str) -> Phase:
+        for p in self.phases:
+            if p.revision == revision:
+                return p
+        raise MigrateError(f"the version record names revision {revision!r}, which this tool does not know")

@@ -1,0 +1,65 @@
+"""Archive what a migration step drops, and put it back when the step is reversed.
+
+Called from Alembic revision scripts, so the archive happens in the same
+transaction as the DDL that drops the data, and shows in `plan --sql`.
+Archives live in the toolkit's namespace, without constraints, under a name
+fixed by (label, table): the reverse step restores from it and drops it.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from alembic import op
+
+from .namespace import Namespace
+
+
+def _namespace() -> Namespace:
+    return op.get_context().config.attributes["gaingrid.namespace"]
+
+
+def _archive(label: str, table: str) -> str:
+    return _namespace().qualified(f"archive_{label}_{table}")
+
+
+def _cols(columns: Sequence[str]) -> str:
+    return ", ".join(f'"{c}"' for c in columns)
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def save(label: str, table: str, columns: Sequence[str]) -> None:
+    """Copy `columns` of every row of `table` into the archive (label, table)."""
+    archive = _archive(label, table)
+    op.execute(f"DROP TABLE IF EXISTS {archive}")
+    op.execute(f'CREATE TABLE {archive} AS SELECT {_cols(columns)} FROM "{table}"')
+
+
+def restore(label: str, table: str, columns: Sequence[str], *, key: str | None = None) -> None:
+    """Put archived rows back: whole rows (key=None) or columns of existing rows, matched on `key`."""
+    ctx = op.get_context()
+    archive = _archive(label, table)
+    if key is None:
+        statement = f'INSERT INTO "{table}" ({_cols(columns)}) SELECT {_cols(columns)} FROM {archive}'
+    else:
+        sets = ", ".join(f'"{c}" = a."{c}"' for c in columns if c != key)
+        statement = f'UPDATE "{table}" AS t SET {sets} FROM {archive} AS a WHERE t."{key}" = a."{key}"'
+    if ctx.dialect.name == "postgresql":
+        # One statement that also holds offline: restore only if an archive exists.
+        op.execute(
+            f"DO $gg$ BEGIN IF to_regclass({_literal(archive)}) IS NOT NULL THEN "
+            f"EXECUTE {_literal(statement)}; EXECUTE {_literal('DROP TABLE ' + archive)}; END IF; END $gg$"
+        )
+        return
+    if ctx.as_sql:
+        op.execute(f"-- if {archive} exists: {statement}; DROP TABLE {archive}")
+        return
+    name = _namespace().table_name(f"archive_{label}_{table}")
+    exists = ctx.connection.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+    ).first()
+    if exists:
+        op.execute(statement)
+        op.execute(f"DROP TABLE {archive}")

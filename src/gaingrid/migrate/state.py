@@ -1,0 +1,91 @@
+"""Where a database stands: its recorded phase, or the phase its schema matches.
+
+The version record in the toolkit's namespace is the source of truth; the
+schema comparison identifies unrecorded databases (adopt) and detects drift.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+from .errors import MigrateError
+from .namespace import Namespace
+from .phase import Phase, Project
+from .schema import SchemaShape, metadata_at_phase, shape_from_database, shape_from_metadata
+
+
+@dataclass(frozen=True)
+class DatabaseState:
+    recorded: Phase | None
+    matched: Phase | None
+    empty: bool
+    differences: list[str] = field(default_factory=list)  # from `recorded` (drift) or the closest phase
+    closest: Phase | None = None
+
+    @property
+    def managed(self) -> bool:
+        return self.recorded is not None
+
+    @property
+    def phase_number(self) -> int:
+        """0 for an empty database, else the recorded (or matched) phase."""
+        phase = self.recorded or self.matched
+        return phase.number if phase else 0
+
+
+def namespace_for(project: Project, conn: sa.Connection) -> Namespace:
+    return Namespace(project.namespace, conn.dialect.name)
+
+
+_EXPECTED: dict[tuple[str, int, str], SchemaShape] = {}
+
+
+def expected_shape(project: Project, phase: Phase, dialect: Dialect) -> SchemaShape:
+    key = (project.name, phase.number, dialect.name)
+    if key not in _EXPECTED:
+        _EXPECTED[key] = shape_from_metadata(metadata_at_phase(project.metadata, phase.number), dialect)
+    return _EXPECTED[key]
+
+
+def live_shape(project: Project, conn: sa.Connection) -> SchemaShape:
+    ns = namespace_for(project, conn)
+    foreign = set(project.foreign_tables)
+    return shape_from_database(conn, ignore=lambda name: name in foreign or ns.owns(name))
+
+
+def recorded_revision(project: Project, conn: sa.Connection) -> str | None:
+    ns = namespace_for(project, conn)
+    table = ns.table_name("alembic_version")
+    if not sa.inspect(conn).has_table(table, schema=ns.schema):
+        return None
+    rows = conn.exec_driver_sql(f"SELECT version_num FROM {ns.qualified('alembic_version')}").fetchall()
+    if len(rows) > 1:
+        raise MigrateError(f"the version record holds {len(rows)} revisions; expected one")
+    return rows[0][0] if rows else None
+
+
+def read_state(project: Project, conn: sa.Connection) -> DatabaseState:
+    revision = recorded_revision(project, conn)
+    recorded = project.by_revision(revision) if revision else None
+    live = live_shape(project, conn)
+    dialect = conn.dialect
+    if recorded:
+        drift = expected_shape(project, recorded, dialect).diff(live)
+        return DatabaseState(recorded, None if drift else recorded, False, drift, recorded)
+    if not live.tables and not live.enums:
+        return DatabaseState(None, None, True)
+    scored = [(p, expected_shape(project, p, dialect).diff(live)) for p in project.phases]
+    for phase, diff in scored:
+        if not diff:
+            return DatabaseState(None, phase, False, [], phase)
+    closest, diff = min(scored, key=lambda pd: len(pd[1]))
+    return DatabaseState(None, None, False, diff, closest)
+
+
+def validate_phase(project: Project, conn: sa.Connection, phase: Phase) -> None:
+    """Raise unless the live schema is exactly `phase`'s (called before a step commits)."""
+    diff = expected_shape(project, phase, conn.dialect).diff(live_shape(project, conn))
+    if diff:
+        raise MigrateError(f"after phase {phase.label} the schema differs from what is expected: " + "; ".join(diff))

@@ -1,0 +1,38 @@
+"""Phase 2, extend_user_model: fitness fields on User.
+
+All nullable or with a constant default, so PostgreSQL adds them without
+rewriting the table. Down archives their values, and a later up puts them back.
+"""
+import sqlalchemy as sa
+from alembic import op
+
+from gaingrid.migrate import preserve
+from gaingrid.migrations.prisma import TIMESTAMP, TRUE
+
+revision = "0002_extend_user_model"
+down_revision = "0001_legacy"
+branch_labels = None
+depends_on = None
+
+COLUMNS = [
+    sa.Column("fitnessLevel", sa.Text),
+    sa.Column("goals", sa.Text),
+    sa.Column("height", sa.Integer),
+    sa.Column("isActive", sa.Boolean, nullable=False, server_default=TRUE),
+    sa.Column("lastLogin", TIMESTAMP),
+    sa.Column("timezone", sa.Text),
+    sa.Column("weight", sa.Double),
+]
+NAMES = ["id", *(c.name for c in COLUMNS)]
+
+
+def upgrade() -> None:
+    for column in COLUMNS:
+        op.add_column("User", column.copy())
+    preserve.restore("2", "User", NAMES, key="id")
+
+
+def downgrade() -> None:
+    preserve.save("2", "User", NAMES)
+    for column in reversed(COLUMNS):
+        op.drop_column("User", column.name)

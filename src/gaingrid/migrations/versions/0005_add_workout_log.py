@@ -1,0 +1,45 @@
+"""Phase 5, add_workout_log: the WorkoutLog table, which takes over from WorkoutExercise.
+
+Schema only: the engine's backfill fills it. Down archives its rows (logs
+written through the new API have no legacy source), and a later up puts them back.
+"""
+import sqlalchemy as sa
+from alembic import op
+
+from gaingrid.migrate import preserve
+from gaingrid.migrations.prisma import TIMESTAMP, created_at, fk, updated_at
+
+revision = "0005_add_workout_log"
+down_revision = "0004_extend_exercise_model"
+branch_labels = None
+depends_on = None
+
+LOG = ["id", "userId", "exerciseId", "date", "sets", "reps", "weight", "durationMinutes", "rating", "mood",
+       "notes", "createdAt", "updatedAt"]
+
+
+def upgrade() -> None:
+    op.create_table(
+        "WorkoutLog",
+        sa.Column("id", sa.Text, nullable=False),
+        sa.Column("userId", sa.Text, nullable=False),
+        sa.Column("exerciseId", sa.Text, nullable=False),
+        sa.Column("date", TIMESTAMP, nullable=False),
+        sa.Column("sets", sa.Integer, nullable=False),
+        sa.Column("reps", sa.Integer, nullable=False),
+        sa.Column("weight", sa.Double),
+        sa.Column("durationMinutes", sa.Integer),
+        sa.Column("rating", sa.Integer),
+        sa.Column("mood", sa.Text),
+        sa.Column("notes", sa.Text),
+        created_at(), updated_at(),
+        sa.PrimaryKeyConstraint("id", name="WorkoutLog_pkey"),
+        fk("WorkoutLog_userId_fkey", "userId", "User"),
+        fk("WorkoutLog_exerciseId_fkey", "exerciseId", "Exercise"),
+    )
+    preserve.restore("5", "WorkoutLog", LOG)
+
+
+def downgrade() -> None:
+    preserve.save("5", "WorkoutLog", LOG)
+    op.drop_table("WorkoutLog")

@@ -1,0 +1,100 @@
+"""A throwaway PostgreSQL server for the test suite and the benchmarks.
+
+initdb + pg_ctl in a temporary directory, on a free port, as the `postgres`
+user when we run as root (PostgreSQL refuses to run as root). Set
+GAINGRID_TEST_PG_URL to an admin URL (able to CREATE DATABASE) to use an
+existing server instead.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import psycopg
+from psycopg import sql
+
+EXTERNAL_URL_ENV = "GAINGRID_TEST_PG_URL"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _pg_bin(name: str) -> str:
+    found = shutil.which(name)
+    if found:
+        return found
+    for root in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (root / name).exists():
+            return str(root / name)
+    raise RuntimeError(f"{name} not found: install PostgreSQL server binaries")
+
+
+def _as_postgres_user(cmd: list[str]) -> list[str]:
+    if os.geteuid() != 0:
+        return cmd
+    return ["runuser", "-u", "postgres", "--", *cmd]
+
+
+@contextmanager
+def temporary_server() -> Iterator[str]:
+    """Start a server and yield its admin URL (SQLAlchemy form); stop it after."""
+    external = os.environ.get(EXTERNAL_URL_ENV)
+    if external:
+        yield external
+        return
+    root = Path(tempfile.mkdtemp(prefix="gaingrid-pg-"))
+    data, sock = root / "data", root / "sock"
+    sock.mkdir()
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres")
+        shutil.chown(sock, "postgres")
+    port = _free_port()
+    log = root / "server.log"
+    subprocess.run(
+        _as_postgres_user([_pg_bin("initdb"), "-D", str(data), "-U", "postgres",
+                           "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]),
+        check=True, capture_output=True,
+    )
+    options = (f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off "
+               "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+    subprocess.run(
+        _as_postgres_user([_pg_bin("pg_ctl"), "-D", str(data), "-o", options,
+                           "-l", str(log), "-w", "start"]),
+        check=True, capture_output=True,
+    )
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(
+            _as_postgres_user([_pg_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+            capture_output=True,
+        )
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _libpq(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def create_database(admin_url: str, prefix: str = "gg") -> str:
+    """Create an empty database on the server and return its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(_libpq(admin_url), autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_database(admin_url: str, url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(_libpq(admin_url), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))

@@ -1,0 +1,140 @@
+"""The `gaingrid` command: thin commands over library functions."""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Annotated, Callable, Optional
+
+import typer
+from rich.console import Console
+from sqlalchemy.exc import SQLAlchemyError
+
+from gaingrid import reporting
+from gaingrid.migrate.errors import MigrateError
+from gaingrid.migrate.runner import Migrator
+from gaingrid.phases import GAINGRID
+
+DEFAULT_URL = "sqlite:///gaingrid.db"
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="GainGrid: the workout tracker and its migration toolkit.")
+migrate_app = typer.Typer(no_args_is_help=True, help="Move the database through the phases of the migration, and back.")
+app.add_typer(migrate_app, name="migrate")
+console = Console(highlight=False)
+
+DatabaseUrl = Annotated[
+    Optional[str],
+    typer.Option("--database-url", envvar="GAINGRID_DATABASE_URL", show_envvar=True,
+                 help=f"SQLAlchemy URL of the database [default: {DEFAULT_URL}]", show_default=False),
+]
+ToPhase = Annotated[Optional[int], typer.Option("--to", help="Target phase number.", show_default=False)]
+
+
+def one_line_errors(command: Callable) -> Callable:
+    """Refusals and failures end as one line on stderr and exit code 1."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (MigrateError, ValueError) as exc:
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        except SQLAlchemyError as exc:
+            orig = getattr(exc, "orig", None)
+            message = "database error: " + (str(orig) if orig else str(exc)).strip().splitlines()[0]
+        typer.echo(f"error: {message}", err=True)
+        raise typer.Exit(1)
+    return wrapper
+
+
+def _migrator(url: str | None) -> Migrator:
+    return Migrator(GAINGRID, url or DEFAULT_URL)
+
+
+@migrate_app.command()
+@one_line_errors
+def status(database_url: DatabaseUrl = None) -> None:
+    """Show the phase the database is at and the phases still pending."""
+    migrator = _migrator(database_url)
+    state = migrator.status()
+    reporting.print_status(console, GAINGRID, migrator.url, state)
+    if state.differences:
+        raise typer.Exit(1)
+
+
+@migrate_app.command()
+@one_line_errors
+def adopt(database_url: DatabaseUrl = None) -> None:
+    """Record the phase of a database another tool created (after checking its schema matches exactly)."""
+    phase = _migrator(database_url).adopt()
+    console.print(f"adopted: the database is recorded at phase {phase.label}")
+
+
+@migrate_app.command()
+@one_line_errors
+def plan(database_url: DatabaseUrl = None, to: ToPhase = None,
+         down: Annotated[bool, typer.Option("--down", help="Plan a downgrade to --to.")] = False,
+         sql: Annotated[bool, typer.Option("--sql", help="Print the exact SQL for this dialect instead.")] = False) -> None:
+    """Show what each pending phase will change, without touching the database."""
+    migrator = _migrator(database_url)
+    the_plan = migrator.plan(to, down=down)
+    if sql:
+        typer.echo(migrator.render_sql(the_plan), nl=False)
+    else:
+        reporting.print_plan(console, the_plan)
+
+
+@migrate_app.command()
+@one_line_errors
+def up(database_url: DatabaseUrl = None, to: ToPhase = None) -> None:
+    """Apply pending phases, up to 6 (or --to N; phase 7 only when asked for)."""
+    results = _migrator(database_url).up(to, on_step=lambda r: reporting.print_step(console, r))
+    if not results:
+        console.print("nothing to do: the database is already at the target phase")
+
+
+@migrate_app.command()
+@one_line_errors
+def down(to: Annotated[int, typer.Option("--to", help="The phase to go back to (1 or more).")],
+         database_url: DatabaseUrl = None) -> None:
+    """Reverse applied phases down to --to N, archiving what is dropped."""
+    results = _migrator(database_url).down(to, on_step=lambda r: reporting.print_step(console, r))
+    if not results:
+        console.print("nothing to do: the database is already at that phase")
+
+
+@app.command("demo-data")
+@one_line_errors
+def demo_data(
+    database_url: DatabaseUrl = None,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same rows.")] = 42,
+    users: Annotated[int, typer.Option(help="Number of users.")] = 50,
+    workouts_per_user: Annotated[int, typer.Option(help="Average workouts per user.")] = 40,
+    exercises_per_workout: Annotated[int, typer.Option(help="Average exercises per workout.")] = 5,
+    months: Annotated[int, typer.Option(help="Months of history.")] = 12,
+) -> None:
+    """Fill a legacy (phase 1) database with realistic, deterministic data."""
+    from gaingrid.data.demo_data import DemoDataOptions
+    from gaingrid.demo import fill_legacy
+
+    options = DemoDataOptions(seed=seed, users=users, workouts_per_user=workouts_per_user,
+                              exercises_per_workout=exercises_per_workout, months=months)
+    counts = fill_legacy(_migrator(database_url), options, console)
+    reporting.print_counts(console, counts)
+
+
+@app.command()
+@one_line_errors
+def demo(
+    path: Annotated[Path, typer.Option(help="The SQLite file to create (replaced if it exists).")] = Path("gaingrid-demo.db"),
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
+    users: Annotated[int, typer.Option(help="Number of users.")] = 50,
+) -> None:
+    """The main job: a fresh SQLite legacy database with demo data, taken through every phase to 6."""
+    from gaingrid.demo import run_demo
+
+    run_demo(path, seed=seed, users=users, console=console)
+
+
+def main() -> None:  # pragma: no cover - console-script entry
+    app()
+
+

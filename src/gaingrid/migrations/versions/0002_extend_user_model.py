@@ -14,25 +14,28 @@ down_revision = "0001_legacy"
 branch_labels = None
 depends_on = None
 
-COLUMNS = [
-    sa.Column("fitnessLevel", sa.Text),
-    sa.Column("goals", sa.Text),
-    sa.Column("height", sa.Integer),
-    sa.Column("isActive", sa.Boolean, nullable=False, server_default=TRUE),
-    sa.Column("lastLogin", TIMESTAMP),
-    sa.Column("timezone", sa.Text),
-    sa.Column("weight", sa.Double),
-]
-NAMES = ["id", *(c.name for c in COLUMNS)]
+def columns() -> list[sa.Column]:
+    return [
+        sa.Column("fitnessLevel", sa.Text),
+        sa.Column("goals", sa.Text),
+        sa.Column("height", sa.Integer),
+        sa.Column("isActive", sa.Boolean, nullable=False, server_default=TRUE),
+        sa.Column("lastLogin", TIMESTAMP),
+        sa.Column("timezone", sa.Text),
+        sa.Column("weight", sa.Double),
+    ]
+
+
+NAMES = ["id", *(c.name for c in columns())]
 
 
 def upgrade() -> None:
-    for column in COLUMNS:
-        op.add_column("User", column.copy())
+    for column in columns():
+        op.add_column("User", column)
     preserve.restore("2", "User", NAMES, key="id")
 
 
 def downgrade() -> None:
     preserve.save("2", "User", NAMES)
-    for column in reversed(COLUMNS):
-        op.drop_column("User", column.name)
+    for name in reversed(NAMES[1:]):
+        op.drop_column("User", name)

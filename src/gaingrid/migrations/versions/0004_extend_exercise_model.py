@@ -17,18 +17,21 @@ branch_labels = None
 depends_on = None
 
 FK = "Exercise_trainingPlanId_fkey"
-COLUMNS = [
-    sa.Column("defaultReps", sa.Integer),
-    sa.Column("defaultSets", sa.Integer),
-    sa.Column("difficulty", sa.Text),
-    sa.Column("durationMinutes", sa.Integer),
-    sa.Column("equipment", sa.Text),
-    sa.Column("instructions", sa.Text),
-    sa.Column("otherMuscles", sa.Text),
-    sa.Column("primaryMuscleGroup", sa.Text),
-    sa.Column("trainingPlanId", sa.Text),
-]
-NAMES = ["id", *(c.name for c in COLUMNS)]
+def new_columns() -> list[sa.Column]:
+    return [
+        sa.Column("defaultReps", sa.Integer),
+        sa.Column("defaultSets", sa.Integer),
+        sa.Column("difficulty", sa.Text),
+        sa.Column("durationMinutes", sa.Integer),
+        sa.Column("equipment", sa.Text),
+        sa.Column("instructions", sa.Text),
+        sa.Column("otherMuscles", sa.Text),
+        sa.Column("primaryMuscleGroup", sa.Text),
+        sa.Column("trainingPlanId", sa.Text),
+    ]
+
+
+NAMES = ["id", *(c.name for c in new_columns())]
 
 
 def _exercise(with_new_columns: bool) -> sa.Table:
@@ -44,7 +47,7 @@ def _exercise(with_new_columns: bool) -> sa.Table:
     ]
     extra = []
     if with_new_columns:
-        columns += [c.copy() for c in COLUMNS]
+        columns += new_columns()
         extra.append(sa.ForeignKeyConstraint(["trainingPlanId"], ["TrainingPlan.id"], name=FK,
                                              ondelete="SET NULL", onupdate="CASCADE"))
     return sa.Table("Exercise", sa.MetaData(), *columns, sa.PrimaryKeyConstraint("id", name="Exercise_pkey"), *extra)
@@ -52,13 +55,13 @@ def _exercise(with_new_columns: bool) -> sa.Table:
 
 def upgrade() -> None:
     if op.get_context().dialect.name == "postgresql":
-        for column in COLUMNS:
-            op.add_column("Exercise", column.copy())
+        for column in new_columns():
+            op.add_column("Exercise", column)
         ddl.add_foreign_key(FK, "Exercise", ["trainingPlanId"], "TrainingPlan", ["id"], ondelete="SET NULL")
     else:
         with op.batch_alter_table("Exercise", copy_from=_exercise(False), recreate="always") as batch:
-            for column in COLUMNS:
-                batch.add_column(column.copy())
+            for column in new_columns():
+                batch.add_column(column)
             batch.create_foreign_key(FK, "TrainingPlan", ["trainingPlanId"], ["id"],
                                      ondelete="SET NULL", onupdate="CASCADE")
     preserve.restore("4", "Exercise", NAMES, key="id")
@@ -68,10 +71,10 @@ def downgrade() -> None:
     preserve.save("4", "Exercise", NAMES)
     if op.get_context().dialect.name == "postgresql":
         op.drop_constraint(FK, "Exercise", type_="foreignkey")
-        for column in reversed(COLUMNS):
-            op.drop_column("Exercise", column.name)
+        for name in reversed(NAMES[1:]):
+            op.drop_column("Exercise", name)
     else:
         with op.batch_alter_table("Exercise", copy_from=_exercise(True), recreate="always") as batch:
             batch.drop_constraint(FK, type_="foreignkey")
-            for column in reversed(COLUMNS):
-                batch.drop_column(column.name)
+            for name in reversed(NAMES[1:]):
+                batch.drop_column(name)

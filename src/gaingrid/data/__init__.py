@@ -1,0 +1,1 @@
+"""Data shipped with GainGrid: the exercise catalog and the demo-data generator."""

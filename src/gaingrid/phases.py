@@ -5,17 +5,44 @@ Each phase's DDL is the Alembic revision of the same name in
 gaingrid/migrations/versions, and its expected schema is derived from the
 models' phase tags.
 """
+from gaingrid.migrate.backfill import Backfill, Parent, Reference
 from gaingrid.migrate.phase import Phase, Project
 from gaingrid.models import metadata
+
+# WorkoutLog takes over from WorkoutExercise: one log per legacy row, with the
+# same id, so every log traces back to its source and a rerun never duplicates.
+WORKOUT_LOG = Backfill(
+    name="workout_log",
+    source="WorkoutExercise",
+    target="WorkoutLog",
+    parents=(Parent("Workout", alias="w", on="workoutId"),),
+    references=(Reference("userId", "User"), Reference("exerciseId", "Exercise")),
+    columns={
+        "id": "s.id",
+        "userId": "w.userId",
+        "exerciseId": "s.exerciseId",
+        "date": "w.date",
+        "sets": "s.sets",
+        "reps": "s.reps",
+        "weight": "s.weight",
+        "durationMinutes": "s.time",
+        "notes": "s.notes",
+        "createdAt": "s.createdAt",
+        "updatedAt": "s.updatedAt",
+        # rating and mood have no legacy source: left empty.
+    },
+)
 
 PHASES = (
     Phase(1, "legacy", "the baseline Prisma created: User, Workout, Exercise, WorkoutExercise"),
     Phase(2, "extend_user_model", "User gains timezone, lastLogin, isActive, weight, height, fitnessLevel, goals"),
     Phase(3, "add_training_models", "new tables TrainingPlan and Reminder"),
     Phase(4, "extend_exercise_model", "Exercise gains catalog fields and a link to a TrainingPlan"),
-    Phase(5, "add_workout_log", "new table WorkoutLog, which takes over from WorkoutExercise"),
+    Phase(5, "add_workout_log", "new table WorkoutLog, filled from WorkoutExercise and kept in step by triggers",
+          backfills=(WORKOUT_LOG,), deferred_foreign_keys=("WorkoutLog_userId_fkey", "WorkoutLog_exerciseId_fkey")),
     Phase(6, "add_performance_indexes", "six indexes for the new queries, built without blocking writers"),
-    Phase(7, "cleanup_old_workout_models", "drop WorkoutExercise (archived first); opt-in: up --to 7", opt_in=True),
+    Phase(7, "cleanup_old_workout_models", "drop WorkoutExercise (archived first); opt-in: up --to 7", opt_in=True,
+          retires=("workout_log",)),
 )
 
 GAINGRID = Project(

@@ -1,44 +1,27 @@
 """Realistic, deterministic demo data for a legacy (phase 1) GainGrid database.
 
-The load is time-major: days are walked in order and, within a day,
-workouts are written in createdAt order. So ids (cuids lead with createdAt)
-grow in insertion order as they would in production, the primary-key index
-only ever appends, and Workout/WorkoutExercise can be streamed in chunks.
-
-Three seeded RNG streams keep things reproducible and independent: the data
-stream (``random.Random(seed)``), the schedule stream (replayed twice: once to
-count rows for progress totals, once to generate) and the id stream.
+``generate_demo_data`` fills the four legacy tables of an empty database
+(schema created beforehand) in one transaction: rows come from
+``demo_rows.DemoRows`` in chunks, and go in through COPY on PostgreSQL or
+executemany on SQLite (``demo_sinks``). The same options give the same rows,
+ids included, on both databases.
 """
 from __future__ import annotations
 
-import datetime as dt
-import random
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable
 
 import sqlalchemy as sa
 
-from gaingrid.data import demo_pools as pools
-from gaingrid.data.catalog import CatalogExercise, load_catalog
+from gaingrid.data.catalog import load_catalog
+from gaingrid.data.demo_rows import ANCHOR, COLUMNS, TABLES, DemoRows
 from gaingrid.data.demo_sinks import open_writer
-from gaingrid.data.ids import CuidFactory
 
-ProgressCallback = Callable[[str, int, int], None]
+__all__ = ["ANCHOR", "COLUMNS", "TABLES", "DemoDataCounts", "DemoDataOptions", "ProgressCallback",
+           "generate_demo_data"]
 
-ANCHOR = dt.datetime(2026, 6, 1)  # "today" of the demo data, UTC naive
-CHUNK_ROWS = 20_000
-DAY_MS = 86_400_000
-MAX_MONTHS = 600
-
-TABLES = ("User", "Exercise", "Workout", "WorkoutExercise")
-COLUMNS = {
-    "User": ("id", "email", "name", "password", "createdAt", "updatedAt"),
-    "Exercise": ("id", "name", "description", "category", "createdAt", "updatedAt"),
-    "Workout": ("id", "userId", "name", "date", "notes", "createdAt", "updatedAt"),
-    "WorkoutExercise": ("id", "workoutId", "exerciseId", "sets", "reps", "weight", "time",
-                        "notes", "createdAt", "updatedAt"),
-}
-SETS = (1, 2, 3, 3, 3, 3, 4, 4, 4, 5, 5, 6)
+ProgressCallback = Callable[[str, int, int], None]  # (table, rows done so far, rows total)
+MAX_MONTHS = 600  # keeps every timestamp after 1970, as cuids need
 
 
 @dataclass(frozen=True)
@@ -67,19 +50,19 @@ def generate_demo_data(
     catalog = load_catalog()
     _validate(options, len(catalog))
     report = progress or (lambda table, done, total: None)
-    gen = _Generator(options, catalog)
-    with open_writer(engine) as writer:
+    rows = DemoRows(options, catalog)
+    with open_writer(engine, TABLES) as writer:
         nonempty = writer.nonempty_tables(TABLES)
         if nonempty:
             raise ValueError(f"refusing to add demo data: table(s) {', '.join(nonempty)} already hold rows")
-        counts = gen.counts()
-        totals = dict(zip(TABLES, (counts.users, counts.exercises, counts.workouts, counts.workout_exercises)))
+        totals = rows.totals()
         done = dict.fromkeys(TABLES, 0)
-        for table, rows in gen.batches():
-            writer.write(table, COLUMNS[table], rows)
-            done[table] += len(rows)
+        for table, chunk in rows.batches():
+            writer.write(table, COLUMNS[table], chunk)
+            done[table] += len(chunk)
             report(table, done[table], totals[table])
-    return counts
+    return DemoDataCounts(users=totals["User"], workouts=totals["Workout"], exercises=totals["Exercise"],
+                          workout_exercises=totals["WorkoutExercise"])
 
 
 def _validate(o: DemoDataOptions, catalog_size: int) -> None:
@@ -96,209 +79,3 @@ def _validate(o: DemoDataOptions, catalog_size: int) -> None:
         or not 1 <= o.exercises <= catalog_size
     ):
         raise ValueError(f"demo data option exercises must be 1..{catalog_size} or None, got {o.exercises!r}")
-
-
-def _ms(moment: dt.datetime) -> int:
-    return (moment - dt.datetime(1970, 1, 1)) // dt.timedelta(milliseconds=1)
-
-
-class _Timestamps:
-    """ms since epoch -> 'YYYY-MM-DD HH:MM:SS.ffffff', the text SQLAlchemy's
-    SQLite DateTime stores and PostgreSQL parses; cached per day for speed."""
-
-    def __init__(self) -> None:
-        self._days: dict[int, str] = {}
-
-    def __call__(self, ms: int) -> str:
-        day, rest = divmod(ms, DAY_MS)
-        prefix = self._days.get(day)
-        if prefix is None:
-            prefix = self._days[day] = (dt.date(1970, 1, 1) + dt.timedelta(days=day)).isoformat() + " "
-        sec, milli = divmod(rest, 1000)
-        minute, sec = divmod(sec, 60)
-        hour, minute = divmod(minute, 60)
-        return f"{prefix}{hour:02d}:{minute:02d}:{sec:02d}.{milli:03d}000"
-
-
-class _User:
-    __slots__ = ("id", "split", "names", "favorites", "turn", "strength", "gain",
-                 "daily", "start_minute", "loads", "chatty")
-
-
-class _Generator:
-    def __init__(self, options: DemoDataOptions, catalog: tuple[CatalogExercise, ...]) -> None:
-        self.o = options
-        self.rng = random.Random(options.seed)
-        self.ids = CuidFactory(random.Random(f"gaingrid-demo:{options.seed}:ids"))
-        self.ts = _Timestamps()
-        self.anchor_ms = _ms(ANCHOR)
-        year, month = divmod(ANCHOR.year * 12 + ANCHOR.month - 1 - options.months, 12)
-        self.start_day = _ms(dt.datetime(year, month + 1, 1)) // DAY_MS
-        self.days = self.anchor_ms // DAY_MS - self.start_day
-        self.exercises = self._pick_exercises(catalog)
-        self.exercise_ids: list[str] = []
-        self.pools = self._pools()
-        self.users = [self._new_user() for _ in range(options.users)]
-
-    # -- setup ------------------------------------------------------------
-    def _pick_exercises(self, catalog):
-        if self.o.exercises is None:
-            chosen = catalog
-        else:
-            keep = sorted(self.rng.sample(range(len(catalog)), self.o.exercises))
-            chosen = tuple(catalog[i] for i in keep)
-        pools.check_copy_safe(e.name for e in chosen)
-        pools.check_copy_safe(e.description for e in chosen)
-        return chosen
-
-    def _pools(self) -> dict[str, list[int]]:
-        """Template key -> indices of the exercises that fit it (never empty)."""
-        out = {}
-        for key, _names, (how, values) in pools.WORKOUT_TYPES:
-            if how == "muscles":
-                fits = [i for i, e in enumerate(self.exercises) if e.source_category in pools.STRENGTH_FAMILY
-                        and (values is None or any(m in values for m in e.muscles))]
-            else:
-                fits = [i for i, e in enumerate(self.exercises) if e.source_category in values]
-            out[key] = fits or list(range(len(self.exercises)))
-        return out
-
-    def _new_user(self) -> _User:
-        rng, u = self.rng, _User()
-        u.split = rng.choices([s for s, _ in pools.SPLITS], [w for _, w in pools.SPLITS])[0]
-        u.names = {key: rng.choice(names) for key, names, _ in pools.WORKOUT_TYPES}
-        if rng.random() < 0.08:  # some people never name their workouts
-            u.names = dict.fromkeys(u.names)
-        u.favorites = {k: rng.sample(self.pools[k], min(len(self.pools[k]), rng.randint(6, 12)))
-                       for k in u.split}
-        u.turn = rng.randrange(len(u.split))
-        u.strength = rng.uniform(0.5, 1.6)
-        u.gain = rng.uniform(0.0, 0.3)  # load progression over the whole period
-        u.chatty = rng.uniform(0.0, 0.12)
-        u.start_minute = rng.choice((6 * 60 + 30, 7 * 60, 12 * 60, 17 * 60, 18 * 60, 19 * 60 + 30))
-        # Expected workouts per weekday, preferred days three times as likely;
-        # the mean over a week is the user's workouts per day.
-        per_day = self.o.workouts_per_user * rng.uniform(0.4, 1.6) / self.days
-        prefs = [3.0 if rng.random() < 0.5 else 1.0 for _ in range(7)]
-        u.daily = [per_day * p * 7 / sum(prefs) for p in prefs]
-        u.loads = {}
-        return u
-
-    # -- schedule (its own RNG stream, replayed) -------------------------
-    def _schedule(self) -> Iterator[tuple[int, list[tuple[int, int, int, int]]]]:
-        """Per day: its workouts as (createdAt, date, user index, exercise count), in createdAt order."""
-        rng = random.Random(f"gaingrid-demo:{self.o.seed}:schedule")
-        spread = (-2, -1, -1, 0, 0, 0, 1, 1, 2)
-        avg = self.o.exercises_per_workout
-        for day in range(self.start_day, self.start_day + self.days):
-            weekday, day_ms, todays = (day + 3) % 7, day * DAY_MS, []  # 1970-01-01 was a Thursday
-            for ui, u in enumerate(self.users):
-                expected = u.daily[weekday]
-                n = int(expected) + (rng.random() < expected % 1)
-                for _ in range(n):
-                    minute = min(22 * 60, max(5 * 60, u.start_minute + rng.randint(-60, 60)))
-                    date = day_ms + minute * 60_000
-                    created = date + rng.randint(30, 100) * 60_000 + rng.randrange(600_000)
-                    todays.append((created, date, ui, max(1, avg + rng.choice(spread))))
-            todays.sort()
-            yield day, todays
-
-    def counts(self) -> DemoDataCounts:
-        workouts = rows = 0
-        for _day, todays in self._schedule():
-            workouts += len(todays)
-            rows += sum(w[3] for w in todays)
-        return DemoDataCounts(len(self.users), workouts, len(self.exercises), rows)
-
-    # -- rows -------------------------------------------------------------
-    def _updated(self, created: int, p: float, max_delay_ms: int) -> int:
-        if self.rng.random() >= p:
-            return created
-        return min(self.anchor_ms, created + self.rng.randrange(60_000, max_delay_ms))
-
-    def batches(self) -> Iterator[tuple[str, list[tuple]]]:
-        yield "Exercise", self._exercise_rows()
-        user_rows = self._user_rows()
-        for i in range(0, len(user_rows), CHUNK_ROWS):
-            yield "User", user_rows[i:i + CHUNK_ROWS]
-        workouts, sets = [], []
-        for day, todays in self._schedule():
-            for created, date, ui, n in todays:
-                self._workout(workouts, sets, day, created, date, self.users[ui], n)
-            if len(sets) >= CHUNK_ROWS:
-                yield "Workout", workouts
-                yield "WorkoutExercise", sets
-                workouts, sets = [], []
-        if workouts:
-            yield "Workout", workouts
-            yield "WorkoutExercise", sets
-
-    def _exercise_rows(self) -> list[tuple]:
-        # The catalog was imported in one go a while before the first user signed up.
-        created = (self.start_day - 150) * DAY_MS + 9 * 3_600_000
-        rows = []
-        for e in self.exercises:
-            created += self.rng.randint(1, 4)
-            eid = self.ids.new(created)
-            self.exercise_ids.append(eid)
-            updated = self._updated(created, 0.03, 200 * DAY_MS)
-            rows.append((eid, e.name, e.description, e.category, self.ts(created), self.ts(updated)))
-        return rows
-
-    def _user_rows(self) -> list[tuple]:
-        rng, start_ms = self.rng, self.start_day * DAY_MS
-        signups = sorted(start_ms - rng.randrange(DAY_MS, 120 * DAY_MS) for _ in self.users)
-        rows, taken = [], set()
-        for u, created in zip(self.users, signups):
-            first, last = rng.choice(pools.FIRST_NAMES), rng.choice(pools.LAST_NAMES)
-            local = f"{pools.ascii_slug(first)}.{pools.ascii_slug(last)}"
-            n = 1
-            while local + ("" if n == 1 else str(n)) in taken:  # membership only: order-free
-                n += 1
-            local += "" if n == 1 else str(n)
-            taken.add(local)
-            email = f"{local}@{rng.choice(pools.EMAIL_DOMAINS)}"
-            name = None if rng.random() < 0.04 else f"{first} {last}"
-            password = "$2b$10$" + "".join(rng.choices(pools.BCRYPT_ALPHABET, k=53))
-            u.id = self.ids.new(created)
-            updated = self._updated(created, 0.3, 300 * DAY_MS)
-            rows.append((u.id, email, name, password, self.ts(created), self.ts(updated)))
-        return rows
-
-    def _workout(self, workouts, sets, day, created, date, u: _User, n: int) -> None:
-        rng, ts, ex = self.rng, self.ts, self.exercises
-        key = u.split[u.turn % len(u.split)]
-        u.turn += 1
-        name = None if rng.random() < 0.03 else u.names[key]
-        notes = rng.choice(pools.WORKOUT_NOTES) if rng.random() < 0.15 else None
-        wid = self.ids.new(created)
-        workouts.append((wid, u.id, name, ts(date), notes, ts(created),
-                         ts(self._updated(created, 0.1, 3 * DAY_MS))))
-        favorites = u.favorites[key]
-        picks = rng.sample(favorites, n) if n <= len(favorites) else rng.choices(self.pools[key], k=n)
-        if n > 2 and key not in ("cardio", "mobility") and rng.random() < 0.25:
-            picks[-1] = rng.choice(self.pools["cardio" if rng.random() < 0.5 else "mobility"])
-        progress = (day - self.start_day) / self.days
-        for i, xi in enumerate(picks):
-            e = ex[xi]
-            kind, weight, time = e.kind, None, None
-            if kind == "cardio":
-                n_sets, reps, time = 1, 1, rng.randrange(10, 65, 5)
-            elif kind == "stretch" or kind == "hold":
-                n_sets, reps, time = rng.randint(1, 3), 1, rng.randint(1, 10 if kind == "stretch" else 3)
-            else:
-                n_sets, reps = rng.choice(SETS), rng.choice(e.reps)
-                if e.base_kg is not None:
-                    weight = self._load(u, xi, e.base_kg, progress)
-            wcreated = created + i + 1  # nested create: the rows follow their workout
-            set_notes = rng.choice(pools.SET_NOTES) if rng.random() < u.chatty else None
-            sets.append((self.ids.new(wcreated), wid, self.exercise_ids[xi], n_sets, reps, weight, time,
-                         set_notes, ts(wcreated), ts(self._updated(wcreated, 0.05, 2 * DAY_MS))))
-
-    def _load(self, u: _User, xi: int, base_kg: float, progress: float) -> float:
-        start = u.loads.get(xi)
-        if start is None:
-            start = u.loads[xi] = base_kg * u.strength * self.rng.uniform(0.8, 1.2)
-        kg = start * (1 + u.gain * progress) * self.rng.uniform(0.93, 1.05)
-        step = 0.5 if kg >= 10 else 0.25  # plates vs. small dumbbells; both exact in binary
-        return max(step, round(kg / step) * step)

@@ -41,12 +41,11 @@ class CuidFactory:
         counter = self._counter
         self._counter = (counter + 1) % _BLOCK
         rnd = self._rng.getrandbits(_RANDOM_BITS)
-        return (
-            "c"
-            + _base36_4(timestamp_ms // _BLOCK)
-            + _base36_4(timestamp_ms % _BLOCK)
-            + _base36_4(counter)
-            + self._fingerprint
-            + _base36_4(rnd // _BLOCK)
-            + _base36_4(rnd % _BLOCK)
-        )
+        pairs = _PAIRS  # inlined _base36_4: this runs once per row
+        high, low = divmod(timestamp_ms, _BLOCK)
+        r_high, r_low = divmod(rnd, _BLOCK)
+        return "".join((
+            "c", pairs[high // 1296], pairs[high % 1296], pairs[low // 1296], pairs[low % 1296],
+            pairs[counter // 1296], pairs[counter % 1296], self._fingerprint,
+            pairs[r_high // 1296], pairs[r_high % 1296], pairs[r_low // 1296], pairs[r_low % 1296],
+        ))

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from .backfill import Backfill
 from .errors import MigrateError
 
 
@@ -20,6 +21,11 @@ class Phase:
     name: str
     summary: str
     opt_in: bool = False
+    backfills: tuple[Backfill, ...] = ()
+    # Foreign keys the revision leaves out on PostgreSQL: added NOT VALID and
+    # validated after the backfills, instead of checked row by row during them.
+    deferred_foreign_keys: tuple[str, ...] = ()
+    retires: tuple[str, ...] = ()  # backfills whose sync this phase ends (it drops their source)
 
     @property
     def revision(self) -> str:
@@ -59,6 +65,13 @@ class Project:
                 break
             target = p
         return target
+
+    def syncs_at(self, number: int) -> tuple[list[Backfill], list[Backfill]]:
+        """(active, retired) backfills once the database is at phase `number`."""
+        declared = [b for p in self.phases for b in p.backfills]
+        retired_names = {name for p in self.phases[:number] for name in p.retires}
+        active = [b for p in self.phases[:number] for b in p.backfills if b.name not in retired_names]
+        return active, [b for b in declared if b not in active]
 
     def phase(self, number: int) -> Phase:
         if not 1 <= number <= len(self.phases):

@@ -16,7 +16,8 @@ from typing import Callable, Iterator
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
-from . import alembic_bridge, dialect
+from . import alembic_bridge, batches, deferred, dialect, sync
+from .batches import DEFAULT_BATCH_SIZE, BackfillProgress
 from .errors import MigrateError
 from .namespace import Namespace
 from .phase import Phase, Project
@@ -28,6 +29,7 @@ class StepResult:
     phase: Phase
     direction: str  # "up" | "down"
     seconds: float
+    rows_moved: int = 0
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class Plan:
 
 
 StepCallback = Callable[[StepResult], None]
+BackfillCallback = Callable[[BackfillProgress], None]
 
 
 class Migrator:
@@ -127,48 +130,113 @@ class Migrator:
                 alembic_bridge.stamp(self._cfg(conn), state.matched.revision)
             return state.matched
 
-    def up(self, to: int | None = None, on_step: StepCallback | None = None) -> list[StepResult]:
-        return self._run(to, down=False, on_step=on_step)
+    def up(self, to: int | None = None, on_step: StepCallback | None = None, *,
+           batch_size: int = DEFAULT_BATCH_SIZE, on_backfill: BackfillCallback | None = None) -> list[StepResult]:
+        return self._run(to, down=False, on_step=on_step, batch_size=batch_size, on_backfill=on_backfill)
 
     def down(self, to: int, on_step: StepCallback | None = None) -> list[StepResult]:
         return self._run(to, down=True, on_step=on_step)
 
-    def _run(self, to: int | None, *, down: bool, on_step: StepCallback | None) -> list[StepResult]:
+    def backfill(self, *, batch_size: int = DEFAULT_BATCH_SIZE,
+                 on_backfill: BackfillCallback | None = None) -> StepResult | None:
+        """Run or resume the current phase's backfills, then complete the phase."""
+        with self._connect(migrating=True) as conn:
+            with dialect.migrator_lock(conn):
+                state = read_state(self.project, conn)
+                if not state.managed:
+                    raise MigrateError("the database has no version record: run `gaingrid migrate up` first")
+                phase = state.recorded
+                if not phase.backfills:
+                    raise MigrateError(f"phase {phase.label} has no backfill; the backfill belongs to a later phase")
+                conn.rollback()
+                return self._finish(conn, phase, time.perf_counter(), batch_size, on_backfill)
+
+    def _run(self, to: int | None, *, down: bool, on_step: StepCallback | None,
+             batch_size: int = DEFAULT_BATCH_SIZE, on_backfill: BackfillCallback | None = None) -> list[StepResult]:
         results: list[StepResult] = []
         with self._connect(migrating=True) as conn:
             dialect.set_lock_timeout(conn, self.lock_timeout)
             with dialect.migrator_lock(conn):
-                plan = self._plan(read_state(self.project, conn), to, down=down)
+                state = read_state(self.project, conn)
+                plan = self._plan(state, to, down=down)
                 conn.rollback()
                 namespace_for(self.project, conn).ensure(conn)
                 conn.commit()
+                if not down and state.recorded and self._incomplete(conn, state.recorded):
+                    results.append(self._finish(conn, state.recorded, time.perf_counter(), batch_size, on_backfill))
+                    if on_step:
+                        on_step(results[-1])
                 for phase in plan.steps:
-                    result = self._step(conn, phase, down=down)
+                    started = time.perf_counter()
+                    self._step(conn, phase, down=down)
+                    if down or not phase.backfills:
+                        result = StepResult(phase, "down" if down else "up", time.perf_counter() - started)
+                    else:
+                        result = self._finish(conn, phase, started, batch_size, on_backfill)
                     results.append(result)
                     if on_step:
                         on_step(result)
         return results
 
-    def _step(self, conn: sa.Connection, phase: Phase, *, down: bool) -> StepResult:
-        arrive = self.project.phase(phase.number - 1) if down else phase
+    def _incomplete(self, conn: sa.Connection, phase: Phase) -> bool:
+        ns = namespace_for(self.project, conn)
+        incomplete = any(not batches.progress(conn, ns, b, total=0).finished for b in phase.backfills) \
+            or bool(deferred.pending(conn, phase))
+        conn.rollback()
+        return incomplete
 
-        def check(ctx, step, heads, run_args):
-            validate_phase(self.project, conn, arrive)
+    def _finish(self, conn: sa.Connection, phase: Phase, started: float, batch_size: int,
+                on_backfill: BackfillCallback | None) -> StepResult:
+        """The second half of a phase with backfills: fill, add deferred keys, verify the whole schema."""
+        ns = namespace_for(self.project, conn)
+        moved = 0
+        engine = dialect.create_engine(self.url, migrating=True)
+        try:
+            for b in phase.backfills:
+                moved += batches.run(engine, ns, b, batch_size=batch_size, on_batch=on_backfill).done
+        finally:
+            engine.dispose()
+        try:
+            deferred.complete(conn, self.project, phase)
+        except DBAPIError as exc:
+            conn.rollback()
+            raise MigrateError(f"phase {phase.label}: a deferred foreign key does not hold: {_first_line(exc)}") from None
+        validate_phase(self.project, conn, phase)
+        conn.rollback()
+        return StepResult(phase, "up", time.perf_counter() - started, moved)
+
+    def _step(self, conn: sa.Connection, phase: Phase, *, down: bool) -> None:
+        arrive = self.project.phase(phase.number - 1) if down else phase
+        ns = namespace_for(self.project, conn)
+        conn.rollback()  # Alembic manages its own per-step transactions only on an idle connection
+        pending_keys = () if down or conn.dialect.name != "postgresql" else phase.deferred_foreign_keys
+
+        def on_applied(ctx, step, heads, run_args):
+            active, retired = self.project.syncs_at(arrive.number)
+            if active or retired:
+                batches.ensure_bookkeeping(conn, ns)
+            sync.reconcile(conn, ns, active, retired)
+            if not down:
+                for b in phase.backfills:
+                    batches.reset(conn, ns, b)
+            validate_phase(self.project, conn, arrive, deferred=pending_keys)
             broken = dialect.foreign_key_violations(conn)
             if broken:
                 raise MigrateError(f"phase {phase.label} would leave rows that break a foreign key: {', '.join(broken[:5])}")
 
-        started = time.perf_counter()
         try:
             if down:
-                alembic_bridge.downgrade(self._cfg(conn, check), arrive.revision)
+                alembic_bridge.downgrade(self._cfg(conn, on_applied), arrive.revision)
             else:
-                alembic_bridge.upgrade(self._cfg(conn, check), phase.revision)
+                alembic_bridge.upgrade(self._cfg(conn, on_applied), phase.revision)
         except DBAPIError as exc:
             conn.rollback()
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc).splitlines()[0]
-            raise MigrateError(f"phase {phase.label} {'down' if down else 'up'} failed and was rolled back: {reason}") from None
-        return StepResult(phase, "down" if down else "up", time.perf_counter() - started)
+            raise MigrateError(f"phase {phase.label} {'down' if down else 'up'} failed and was rolled back: "
+                               f"{_first_line(exc)}") from None
+
+
+def _first_line(exc: DBAPIError) -> str:
+    return (str(exc.orig) if exc.orig else str(exc)).strip().splitlines()[0]
 
 
 def _refuse_unusable(state: DatabaseState) -> None:

@@ -10,7 +10,7 @@ schema from one set of models.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import sqlalchemy as sa
@@ -51,6 +51,13 @@ class TableShape:
 class SchemaShape:
     tables: dict[str, TableShape] = field(default_factory=dict)
     enums: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def without_foreign_keys(self, names: tuple[str, ...]) -> "SchemaShape":
+        tables = {
+            name: replace(t, foreign_keys={k: v for k, v in t.foreign_keys.items() if k not in names})
+            for name, t in self.tables.items()
+        }
+        return SchemaShape(tables, self.enums)
 
     def diff(self, actual: "SchemaShape") -> list[str]:
         """Human-readable differences, from self (expected) to `actual`."""

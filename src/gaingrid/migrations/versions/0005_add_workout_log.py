@@ -1,7 +1,12 @@
 """Phase 5, add_workout_log: the WorkoutLog table, which takes over from WorkoutExercise.
 
-Schema only: the engine's backfill fills it. Down archives its rows (logs
-written through the new API have no legacy source), and a later up puts them back.
+Schema only: the engine then installs the sync triggers (in this same
+transaction) and runs the backfill declared in gaingrid.phases. On
+PostgreSQL the two foreign keys are left out here and added by the engine
+after the backfill, NOT VALID and then validated (the phase's
+deferred_foreign_keys), so a million rows are checked in one pass instead of
+one by one. Down archives the rows (logs written through the new API have no
+legacy source), and a later up puts them back.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -19,6 +24,11 @@ LOG = ["id", "userId", "exerciseId", "date", "sets", "reps", "weight", "duration
 
 
 def upgrade() -> None:
+    deferred = op.get_context().dialect.name == "postgresql"
+    foreign_keys = [] if deferred else [
+        fk("WorkoutLog_userId_fkey", "userId", "User"),
+        fk("WorkoutLog_exerciseId_fkey", "exerciseId", "Exercise"),
+    ]
     op.create_table(
         "WorkoutLog",
         sa.Column("id", sa.Text, nullable=False),
@@ -34,8 +44,7 @@ def upgrade() -> None:
         sa.Column("notes", sa.Text),
         created_at(), updated_at(),
         sa.PrimaryKeyConstraint("id", name="WorkoutLog_pkey"),
-        fk("WorkoutLog_userId_fkey", "userId", "User"),
-        fk("WorkoutLog_exerciseId_fkey", "exerciseId", "Exercise"),
+        *foreign_keys,
     )
     preserve.restore("5", "WorkoutLog", LOG)
 

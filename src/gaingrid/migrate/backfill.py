@@ -1,0 +1,166 @@
+"""Backfills: a source table mapped into a target table, declared as data.
+
+One declaration renders every statement that moves rows: the set-based
+batch `INSERT … SELECT` over a keyset range, the quarantine of rows that
+cannot be migrated, and (in sync.py) the triggers that mirror legacy writes
+during the transition. One mapping, three uses: they cannot drift apart.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from .namespace import Namespace
+
+SOURCE = "s"
+
+
+@dataclass(frozen=True)
+class Parent:
+    """A table joined to the source row; a row without its parent cannot be migrated."""
+
+    table: str
+    alias: str
+    on: str  # the source column that holds the parent's key
+    key: str = "id"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A target column that must name an existing row (the target's foreign key)."""
+
+    column: str
+    table: str
+    key: str = "id"
+
+
+@dataclass(frozen=True)
+class Backfill:
+    name: str
+    source: str
+    target: str
+    columns: Mapping[str, str]  # target column -> "alias.column" (alias "s" is the source row)
+    key: str = "id"  # the source's key, copied into the target column of the same name
+    parents: tuple[Parent, ...] = ()
+    references: tuple[Reference, ...] = ()
+    parent_columns: Mapping[str, tuple[str, ...]] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.columns.get(self.key) != f"{SOURCE}.{self.key}":
+            raise ValueError(f"backfill {self.name}: target {self.key} must be {SOURCE}.{self.key}")
+        used: dict[str, tuple[str, ...]] = {}
+        for parent in self.parents:
+            used[parent.alias] = tuple(sorted({e.split(".", 1)[1] for e in self.columns.values()
+                                               if e.startswith(parent.alias + ".")}))
+        object.__setattr__(self, "parent_columns", used)
+
+
+def q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def expr(ref: str) -> str:
+    alias, column = ref.split(".", 1)
+    return f"{alias}.{q(column)}"
+
+
+class BackfillSQL:
+    """The statements of one backfill for one dialect."""
+
+    def __init__(self, backfill: Backfill, dialect: str, ns: Namespace) -> None:
+        self.b = backfill
+        self.dialect = dialect
+        self.ns = ns
+
+    @property
+    def source_key(self) -> str:
+        return f"{SOURCE}.{q(self.b.key)}"
+
+    def _joins(self, outer: bool) -> str:
+        kind = "LEFT JOIN" if outer else "JOIN"
+        return " ".join(f"{kind} {q(p.table)} AS {p.alias} ON {p.alias}.{q(p.key)} = {SOURCE}.{q(p.on)}"
+                        for p in self.b.parents)
+
+    def _reference_exists(self, ref: Reference) -> str:
+        return (f"EXISTS (SELECT 1 FROM {q(ref.table)} AS r WHERE r.{q(ref.key)} = "
+                f"{expr(self.b.columns[ref.column])})")
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(condition, reason) pairs, in order: why a source row cannot be migrated."""
+        out = [(f"{p.alias}.{q(p.key)} IS NULL", f"'no {p.table} ' || COALESCE({SOURCE}.{q(p.on)}, 'NULL')")
+               for p in self.b.parents]
+        out += [(f"NOT {self._reference_exists(r)}",
+                 f"'no {r.table} ' || COALESCE({expr(self.b.columns[r.column])}, 'NULL')")
+                for r in self.b.references]
+        return out
+
+    def migratable(self) -> str:
+        return " AND ".join(self._reference_exists(r) for r in self.b.references) or "TRUE"
+
+    def _distinct(self, left: str, right: str) -> str:
+        return f"{left} IS DISTINCT FROM {right}" if self.dialect == "postgresql" else f"{left} IS NOT {right}"
+
+    def upsert(self, where: str, *, lock: bool = False) -> str:
+        """Copy the migratable source rows matching `where` into the target.
+
+        Re-running it is harmless: existing target rows get the mapped columns
+        refreshed (only where they differ), and unmapped ones are kept.
+        """
+        cols = list(self.b.columns)
+        target = q(self.b.target)
+        updates = [c for c in cols if c != self.b.key]
+        # On PostgreSQL the batch locks the rows it copies: a concurrent delete or
+        # update waits for it (or it for them), so no legacy write slips between
+        # this read and the sync trigger.
+        locking = (" FOR SHARE OF " + ", ".join([SOURCE, *(p.alias for p in self.b.parents)])
+                   if lock and self.dialect == "postgresql" else "")
+        changed = " OR ".join(self._distinct(f"{target}.{q(c)}", f"excluded.{q(c)}") for c in updates)
+        return (
+            f"INSERT INTO {target} ({', '.join(q(c) for c in cols)}) "
+            f"SELECT {', '.join(expr(self.b.columns[c]) for c in cols)} "
+            f"FROM {q(self.b.source)} AS {SOURCE} {self._joins(outer=False)} "
+            f"WHERE ({where}) AND {self.migratable()}{locking} "
+            f"ON CONFLICT ({q(self.b.key)}) DO UPDATE SET "
+            + ", ".join(f"{q(c)} = excluded.{q(c)}" for c in updates)
+            + f" WHERE {changed}"
+        )
+
+    def quarantine(self, where: str) -> str:
+        """Record the source rows matching `where` that cannot be migrated, with the reason."""
+        problems = self.problems()
+        if not problems:
+            return ""
+        reason = "CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r in problems) + " END"
+        return (
+            f"INSERT INTO {self.ns.qualified('quarantine')} (backfill, source_key, reason, row, detected_at) "
+            f"SELECT '{self.b.name}', {self.source_key}, {reason}, {self._row_json()}, CURRENT_TIMESTAMP "
+            f"FROM {q(self.b.source)} AS {SOURCE} {self._joins(outer=True)} "
+            f"WHERE ({where}) AND ({' OR '.join(c for c, _ in problems)}) "
+            f"ON CONFLICT (backfill, source_key) DO UPDATE SET reason = excluded.reason, row = excluded.row"
+        )
+
+    def unquarantine(self, where: str) -> str:
+        """Forget quarantined rows matching `where` that are now migrated, or gone."""
+        return (f"DELETE FROM {self.ns.qualified('quarantine')} WHERE backfill = '{self.b.name}' AND source_key IN "
+                f"(SELECT {q(self.b.key)} FROM {q(self.b.target)} AS {SOURCE} WHERE {where})")
+
+    def _row_json(self) -> str:
+        source_cols = sorted({e.split(".", 1)[1] for e in self.b.columns.values() if e.startswith(SOURCE + ".")}
+                             | {p.on for p in self.b.parents})
+        if self.dialect == "postgresql":
+            return f"row_to_json({SOURCE})::text"
+        pairs = ", ".join(f"'{c}', {SOURCE}.{q(c)}" for c in source_cols)
+        return f"json_object({pairs})"
+
+    def range_where(self, lo: bool, hi: bool) -> str:
+        parts = []
+        if lo:
+            parts.append(f"{self.source_key} > :lo")
+        if hi:
+            parts.append(f"{self.source_key} <= :hi")
+        return " AND ".join(parts) or "TRUE"
+
+    def next_boundary(self, lo: bool) -> str:
+        """The key that ends the next batch of :n rows (none: the rest is the last batch)."""
+        where = f"WHERE {q(self.b.key)} > :lo " if lo else ""
+        return f"SELECT {q(self.b.key)} FROM {q(self.b.source)} {where}ORDER BY {q(self.b.key)} LIMIT 1 OFFSET :offset"

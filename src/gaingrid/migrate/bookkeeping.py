@@ -1,0 +1,41 @@
+"""The toolkit's own tables: backfill checkpoints and the quarantine.
+
+They live in the toolkit's namespace (never in the application's schema) and
+are created on first use.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from .namespace import Namespace
+
+
+def tables(ns: Namespace) -> dict[str, sa.Table]:
+    md = sa.MetaData(schema=ns.schema)
+    backfill = sa.Table(
+        ns.table_name("backfill"), md,
+        sa.Column("name", sa.Text, primary_key=True),
+        sa.Column("last_key", sa.Text),  # keyset checkpoint: every source key <= this is done
+        sa.Column("rows_done", sa.BigInteger, nullable=False, server_default="0"),
+        sa.Column("status", sa.Text, nullable=False),  # running | done
+        sa.Column("started_at", sa.DateTime, nullable=False),
+        sa.Column("updated_at", sa.DateTime, nullable=False),
+        sa.Column("finished_at", sa.DateTime),
+    )
+    quarantine = sa.Table(
+        ns.table_name("quarantine"), md,
+        sa.Column("backfill", sa.Text, primary_key=True),
+        sa.Column("source_key", sa.Text, primary_key=True),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("row", sa.Text),  # the source row as JSON, for the operator
+        sa.Column("detected_at", sa.DateTime, nullable=False, server_default=sa.text("CURRENT_TIMESTAMP")),
+    )
+    return {"backfill": backfill, "quarantine": quarantine}
+
+
+def ensure(conn: sa.Connection, ns: Namespace) -> dict[str, sa.Table]:
+    ns.ensure(conn)
+    found = tables(ns)
+    for table in found.values():
+        table.create(conn, checkfirst=True)
+    return found

@@ -1,0 +1,51 @@
+"""Foreign keys added after a backfill, the lock-safe way (PostgreSQL).
+
+`ADD CONSTRAINT … NOT VALID` needs only a brief lock and checks new writes;
+`VALIDATE CONSTRAINT` then scans the table once, set-based, without blocking
+writers. That replaces a per-row check for every backfilled row, and ends in
+the same constraint Prisma's SQL declares.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from .backfill import q
+from .phase import Phase, Project
+from .schema import metadata_at_phase
+
+
+def _constraint(project: Project, phase: Phase, name: str) -> tuple[sa.Table, sa.ForeignKeyConstraint]:
+    for table in metadata_at_phase(project.metadata, phase.number).tables.values():
+        for fk in table.foreign_key_constraints:
+            if fk.name == name:
+                return table, fk
+    raise ValueError(f"phase {phase.label} defers foreign key {name}, which its models do not declare")
+
+
+def pending(conn: sa.Connection, phase: Phase) -> list[str]:
+    """The phase's deferred foreign keys that are missing or not yet validated."""
+    if conn.dialect.name != "postgresql" or not phase.deferred_foreign_keys:
+        return []
+    rows = dict(conn.exec_driver_sql(
+        "SELECT conname, convalidated FROM pg_constraint WHERE contype = 'f' AND conname = ANY(%(names)s)",
+        {"names": list(phase.deferred_foreign_keys)}).fetchall())
+    return [n for n in phase.deferred_foreign_keys if not rows.get(n)]
+
+
+def complete(conn: sa.Connection, project: Project, phase: Phase) -> None:
+    """Add (NOT VALID) and validate each pending deferred key, each in its own short transaction."""
+    names = pending(conn, phase)
+    conn.rollback()
+    for name in names:
+        table, fk = _constraint(project, phase, name)
+        exists = conn.exec_driver_sql("SELECT 1 FROM pg_constraint WHERE conname = %(n)s", {"n": name}).first()
+        conn.rollback()
+        if not exists:
+            with conn.begin():
+                conn.exec_driver_sql(
+                    f"ALTER TABLE {q(table.name)} ADD CONSTRAINT {q(name)} FOREIGN KEY "
+                    f"({', '.join(q(c.name) for c in fk.columns)}) REFERENCES {q(fk.referred_table.name)} "
+                    f"({', '.join(q(e.column.name) for e in fk.elements)}) "
+                    f"ON DELETE {fk.ondelete or 'NO ACTION'} ON UPDATE {fk.onupdate or 'NO ACTION'} NOT VALID")
+        with conn.begin():
+            conn.exec_driver_sql(f"ALTER TABLE {q(table.name)} VALIDATE CONSTRAINT {q(name)}")

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator
 
+import hypothesis  # noqa: F401  Imported up front: CPython 3.11.7 can fail to parse a module first imported after threaded tests (gh-106905)
 import pytest
 
 from tests import pg_server

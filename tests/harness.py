@@ -105,3 +105,8 @@ def write_new_app_data(engine: sa.Engine, phase: int) -> None:
                 'rating, mood, notes, "createdAt", "updatedAt") '
                 'VALUES (:id, :u, :e, :ts, 5, 5, 100.25, NULL, :r, :m, :n, :ts, :ts)'),
                 [dict(id=f"log-{i}", u=users[i % 2], e=exercise, ts=ts, r=1 + i, m="GOOD", n="neu ✓") for i in range(3)])
+
+
+def scalar(engine: sa.Engine, query: str):
+    with engine.connect() as conn:
+        return conn.exec_driver_sql(query).scalar_one()

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from gaingrid.migrate.errors import MigrateError
 from gaingrid.migrate.state import read_state
 from gaingrid.phases import GAINGRID
-from tests.harness import engine_for, legacy_database, restricted, snapshot, write_new_app_data
+from tests.harness import engine_for, legacy_database, restricted, scalar, snapshot, write_new_app_data
 
 
 def test_every_phase_up_down_up_keeps_every_row(db_url: str) -> None:
@@ -89,7 +89,7 @@ def test_migration_never_cascades_into_workout_exercise_on_sqlite(sqlite_url: st
     migrator = legacy_database(sqlite_url)
     engine = engine_for(migrator)
     try:
-        count = lambda: engine.connect().__enter__().exec_driver_sql('SELECT count(*) FROM "WorkoutExercise"').scalar_one()
+        count = lambda: scalar(engine, 'SELECT count(*) FROM "WorkoutExercise"')  # noqa: E731
         before = count()
         migrator.up(to=4)
         migrator.down(to=3)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 from pathlib import Path
 from typing import Annotated, Callable, Optional
 
@@ -134,7 +135,21 @@ def demo(
     run_demo(path, seed=seed, users=users, console=console)
 
 
-def main() -> None:  # pragma: no cover - console-script entry
-    app()
+def main() -> None:
+    """The console script: usage errors too end as one line (Click would print a boxed usage)."""
+    try:
+        code = app(standalone_mode=False)
+    except typer.Exit as exc:
+        code = exc.exit_code
+    except typer.Abort:
+        typer.echo("error: aborted", err=True)
+        code = 1
+    except Exception as exc:
+        # Typer vendors Click's exceptions privately: recognise a usage error by its class name.
+        if not any(cls.__name__ == "UsageError" for cls in type(exc).__mro__):
+            raise
+        typer.echo(f"error: {exc.format_message().strip().splitlines()[0]} (see --help)", err=True)
+        code = 2
+    sys.exit(code if isinstance(code, int) else 0)
 
 

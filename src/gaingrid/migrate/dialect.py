@@ -23,7 +23,7 @@ _ADVISORY_LOCK_KEY = 0x6761696E67726964 & 0x7FFFFFFFFFFFFFFF
 def parse_url(raw: str) -> sa.URL:
     try:
         url = make_url(raw)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         raise MigrateError(f"malformed database URL: {redact(raw)}") from None
     if url.get_backend_name() not in SUPPORTED:
         raise MigrateError(f"unsupported database {url.get_backend_name()!r} in {redact(raw)}: use postgresql:// or sqlite://")
@@ -33,14 +33,16 @@ def parse_url(raw: str) -> sa.URL:
 
 
 def redact(url: str | sa.URL) -> str:
-    """The URL with its password masked, for anything printed or logged."""
-    if isinstance(url, sa.URL):
-        return url.render_as_string(hide_password=True)
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        # Unparseable: show only the scheme, never what might hold a password.
-        return url.split("://", 1)[0] + "://…" if "://" in url else "<unparseable>"
+    """The URL with every password masked (userinfo and ?password=), for anything printed or logged."""
+    if not isinstance(url, sa.URL):
+        try:
+            url = make_url(url)
+        except (ArgumentError, ValueError):
+            # Unparseable: show only the scheme, never what might hold a password.
+            return url.split("://", 1)[0] + "://…" if "://" in url else "<unparseable>"
+    if "password" in url.query:
+        url = url.update_query_dict({"password": "***"})
+    return url.render_as_string(hide_password=True)
 
 
 def create_engine(url: sa.URL, *, migrating: bool = False) -> sa.Engine:

@@ -92,6 +92,11 @@ class Migrator:
     def _plan(self, state: DatabaseState, to: int | None, *, down: bool) -> Plan:
         _refuse_unusable(state)
         current = state.phase_number
+        if current and not state.managed:
+            raise MigrateError(
+                f"the database has no version record but its schema is phase {current}: "
+                "run `gaingrid migrate adopt` first"
+            )
         if down:
             if to is None:
                 raise MigrateError("down needs --to N (the phase to go back to)")
@@ -105,11 +110,6 @@ class Migrator:
         target = self.project.phase(to).number if to is not None else self.project.default_target.number
         if target < current:
             raise MigrateError(f"the database is at phase {current}; up --to {target} would go down: use down --to {target}")
-        if current and not state.managed:
-            raise MigrateError(
-                f"the database has no version record but its schema is phase {current}: "
-                "run `gaingrid migrate adopt` first"
-            )
         steps = tuple(self.project.phase(n) for n in range(current + 1, target + 1))
         return Plan("up", current, target, steps)
 

@@ -81,14 +81,14 @@ def _diff_table(table: str, e: TableShape, a: TableShape) -> list[str]:
     out: list[str] = []
 
     def changed(what):
-        return lambda n, ev, av: [f"{table}: {what} {n} is {av}, expected {ev}"]
+        return lambda n, ev, av: [f"{what} {n} is {av}, expected {ev}"]
 
     _diff_keys(out, "column", e.columns, a.columns, changed("column"))
     _diff_keys(out, "foreign key", e.foreign_keys, a.foreign_keys, changed("foreign key"))
     _diff_keys(out, "index", e.indexes, a.indexes, changed("index"))
     if e.primary_key != a.primary_key:
-        out.append(f"{table}: primary key is {a.primary_key}, expected {e.primary_key}")
-    return [line if line.startswith(table) else f"{table}: {line}" for line in out]
+        out.append(f"primary key is {a.primary_key}, expected {e.primary_key}")
+    return [f"{table}: {line}" for line in out]
 
 
 # -- normalization ---------------------------------------------------------

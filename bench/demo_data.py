@@ -25,7 +25,8 @@ from gaingrid.data.catalog import load_catalog  # noqa: E402
 from gaingrid.data.demo_data import DemoDataOptions, generate_demo_data  # noqa: E402
 from gaingrid.data.demo_rows import DemoRows  # noqa: E402
 from tests import pg_server  # noqa: E402
-from tests.test_demo_data import create_legacy_schema  # noqa: E402
+from gaingrid.migrate.runner import Migrator  # noqa: E402
+from gaingrid.phases import GAINGRID  # noqa: E402
 
 WORKOUTS_PER_USER = 150  # about three a week for a year
 EXERCISES_PER_WORKOUT = 5
@@ -42,7 +43,7 @@ def peak_rss_mb() -> float:
 
 
 def run(label: str, url: str, options: DemoDataOptions) -> None:
-    create_legacy_schema(url)
+    Migrator(GAINGRID, url).up(to=1)
     engine = sa.create_engine(url)
     started = time.perf_counter()
     counts = generate_demo_data(engine, options)

@@ -11,69 +11,16 @@ from gaingrid.data import demo_pools
 from gaingrid.data.demo_data import (
     COLUMNS, TABLES, DemoDataCounts, DemoDataOptions, generate_demo_data,
 )
+from gaingrid.migrate.runner import Migrator
+from gaingrid.phases import GAINGRID
 from tests import pg_server
 
-SPEC = Path(__file__).parent / "spec"
 SMALL = DemoDataOptions(seed=7, users=6, workouts_per_user=15, exercises_per_workout=4,
                         months=3, exercises=150)
 
-SQLITE_LEGACY_DDL = """
-CREATE TABLE "User" (
-    "id" TEXT NOT NULL PRIMARY KEY,
-    "email" TEXT NOT NULL,
-    "name" TEXT,
-    "password" TEXT NOT NULL,
-    "createdAt" TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "updatedAt" TIMESTAMP NOT NULL
-);
-CREATE UNIQUE INDEX "User_email_key" ON "User"("email");
-CREATE TABLE "Workout" (
-    "id" TEXT NOT NULL PRIMARY KEY,
-    "userId" TEXT NOT NULL REFERENCES "User"("id") ON DELETE RESTRICT ON UPDATE CASCADE,
-    "name" TEXT,
-    "date" TIMESTAMP NOT NULL,
-    "notes" TEXT,
-    "createdAt" TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "updatedAt" TIMESTAMP NOT NULL
-);
-CREATE TABLE "Exercise" (
-    "id" TEXT NOT NULL PRIMARY KEY,
-    "name" TEXT NOT NULL,
-    "description" TEXT,
-    "category" VARCHAR(11) NOT NULL,
-    "createdAt" TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "updatedAt" TIMESTAMP NOT NULL
-);
-CREATE TABLE "WorkoutExercise" (
-    "id" TEXT NOT NULL PRIMARY KEY,
-    "workoutId" TEXT NOT NULL REFERENCES "Workout"("id") ON DELETE CASCADE ON UPDATE CASCADE,
-    "exerciseId" TEXT NOT NULL REFERENCES "Exercise"("id") ON DELETE RESTRICT ON UPDATE CASCADE,
-    "sets" INTEGER NOT NULL,
-    "reps" INTEGER NOT NULL,
-    "weight" REAL,
-    "time" INTEGER,
-    "notes" TEXT,
-    "createdAt" TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "updatedAt" TIMESTAMP NOT NULL
-);
-"""
-
-
-# TODO(foundation): replace with gaingrid.migrate upgrade to phase 1
 def create_legacy_schema(url: str) -> None:
-    """Create the empty legacy (phase 1) schema, as Prisma made it on PostgreSQL."""
-    engine = sa.create_engine(url)
-    try:
-        if engine.dialect.name == "postgresql":
-            statements = (SPEC / "1_legacy.sql").read_text().split(";")
-        else:
-            statements = SQLITE_LEGACY_DDL.split(";")
-        with engine.begin() as conn:
-            for statement in statements:
-                if statement.strip():
-                    conn.exec_driver_sql(statement)
-    finally:
-        engine.dispose()
+    """The empty legacy (phase 1) schema, as Prisma made it."""
+    Migrator(GAINGRID, url).up(to=1)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
 
 from gaingrid import reporting
+from gaingrid.migrate.batches import DEFAULT_BATCH_SIZE
 from gaingrid.migrate.errors import MigrateError
 from gaingrid.migrate.runner import Migrator
 from gaingrid.phases import GAINGRID
@@ -28,6 +29,7 @@ DatabaseUrl = Annotated[
                  help=f"SQLAlchemy URL of the database [default: {DEFAULT_URL}]", show_default=False),
 ]
 ToPhase = Annotated[Optional[int], typer.Option("--to", help="Target phase number.", show_default=False)]
+BatchSize = Annotated[int, typer.Option("--batch-size", min=1, help="Source rows per backfill batch (one transaction each).")]
 
 
 def one_line_errors(command: Callable) -> Callable:
@@ -57,6 +59,7 @@ def status(database_url: DatabaseUrl = None) -> None:
     migrator = _migrator(database_url)
     state = migrator.status()
     reporting.print_status(console, GAINGRID, migrator.url, state)
+    reporting.print_backfills(console, migrator.backfills())
     if state.differences:
         raise typer.Exit(1)
 
@@ -85,11 +88,34 @@ def plan(database_url: DatabaseUrl = None, to: ToPhase = None,
 
 @migrate_app.command()
 @one_line_errors
-def up(database_url: DatabaseUrl = None, to: ToPhase = None) -> None:
+def up(database_url: DatabaseUrl = None, to: ToPhase = None, batch_size: BatchSize = DEFAULT_BATCH_SIZE) -> None:
     """Apply pending phases, up to 6 (or --to N; phase 7 only when asked for)."""
-    results = _migrator(database_url).up(to, on_step=lambda r: reporting.print_step(console, r))
+    migrator = _migrator(database_url)
+    with reporting.progress_bars(console) as update:
+        results = migrator.up(to, on_step=lambda r: reporting.print_step(console, r), batch_size=batch_size,
+                              on_backfill=lambda p: update(p.name, p.done, p.total))
     if not results:
         console.print("nothing to do: the database is already at the target phase")
+    reporting.print_backfills(console, [b for b in migrator.backfills() if b.quarantined])
+
+
+@migrate_app.command()
+@one_line_errors
+def backfill(database_url: DatabaseUrl = None, batch_size: BatchSize = DEFAULT_BATCH_SIZE) -> None:
+    """Run or resume the current phase's backfill alone (it continues where a killed run stopped)."""
+    migrator = _migrator(database_url)
+    with reporting.progress_bars(console) as update:
+        result = migrator.backfill(batch_size=batch_size, on_backfill=lambda p: update(p.name, p.done, p.total))
+    reporting.print_step(console, result)
+    reporting.print_backfills(console, migrator.backfills())
+
+
+@migrate_app.command()
+@one_line_errors
+def quarantine(database_url: DatabaseUrl = None,
+               limit: Annotated[int, typer.Option(min=1, help="Rows to show at most.")] = 50) -> None:
+    """List the source rows a backfill could not migrate, with the reason (they are never dropped)."""
+    reporting.print_quarantine(console, _migrator(database_url).quarantine(limit))
 
 
 @migrate_app.command()
@@ -127,7 +153,7 @@ def demo_data(
 def demo(
     path: Annotated[Path, typer.Option(help="The SQLite file to create (replaced if it exists).")] = Path("gaingrid-demo.db"),
     seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
-    users: Annotated[int, typer.Option(help="Number of users.")] = 50,
+    users: Annotated[int, typer.Option(help="Number of users.")] = 200,
 ) -> None:
     """The main job: a fresh SQLite legacy database with demo data, taken through every phase to 6."""
     from gaingrid.demo import run_demo

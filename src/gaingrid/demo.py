@@ -5,7 +5,6 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from gaingrid import reporting
 from gaingrid.data.demo_data import DemoDataCounts, DemoDataOptions, generate_demo_data
@@ -26,18 +25,8 @@ def fill_legacy(migrator: Migrator, options: DemoDataOptions, console: Console) 
         raise MigrateError(f"demo-data fills a legacy (phase 1) database; this one is at phase {state.phase_number}")
     engine = dialect.create_engine(migrator.url)
     try:
-        with Progress(TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(),
-                      TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=console, transient=False) as bar:
-            tasks: dict[str, int] = {}
-
-            def progress(table: str, done: int, total: int) -> None:
-                if table not in tasks:
-                    tasks[table] = bar.add_task(table, total=total, rate="")
-                task = bar.tasks[tasks[table]]
-                rate = f"{done / task.elapsed:,.0f} rows/s" if task.elapsed else ""
-                bar.update(tasks[table], completed=done, total=total, rate=rate)
-
-            return generate_demo_data(engine, options, progress)
+        with reporting.progress_bars(console) as update:
+            return generate_demo_data(engine, options, update)
     finally:
         engine.dispose()
 
@@ -62,9 +51,12 @@ def run_demo(path: Path, *, seed: int, users: int, console: Console) -> None:
     before = row_counts(migrator.url)
     reporting.print_counts(console, before)
     console.rule("2. the phased migration, each phase verified")
-    migrator.up(on_step=lambda r: reporting.print_step(console, r))
+    with reporting.progress_bars(console) as update:
+        migrator.up(on_step=lambda r: reporting.print_step(console, r),
+                    on_backfill=lambda p: update(p.name, p.done, p.total))
     console.rule("3. where the database stands")
     reporting.print_status(console, GAINGRID, migrator.url, migrator.status())
+    reporting.print_backfills(console, migrator.backfills())
     after = row_counts(migrator.url)
     kept = all(after.get(t) == n for t, n in before.items())
     reporting.print_counts(console, after)

@@ -1,12 +1,18 @@
 """Rich renderings of the engine's results, for people."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
 import sqlalchemy as sa
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from gaingrid.migrate import dialect
 from gaingrid.migrate.phase import Project
+from gaingrid.migrate.batches import BackfillProgress
 from gaingrid.migrate.runner import Plan, StepResult
 from gaingrid.migrate.state import DatabaseState
 
@@ -40,6 +46,47 @@ def print_status(console: Console, project: Project, url: sa.URL, state: Databas
     console.print(table)
 
 
+def print_backfills(console: Console, backfills: list[BackfillProgress]) -> None:
+    for b in backfills:
+        share = f"{b.done / b.total:.0%}" if b.total else "100%"
+        state = "done" if b.finished else f"in progress ({share}); resume with `gaingrid migrate backfill`"
+        console.print(f"backfill {b.name}: {b.done:,} of {b.total:,} source rows, {state}")
+        if b.quarantined:
+            console.print(f"[yellow]  {b.quarantined:,} rows quarantined (not migrated, kept with the reason): "
+                          "see `gaingrid migrate quarantine`[/]")
+
+
+def print_quarantine(console: Console, rows: list[dict]) -> None:
+    """One line a row (grep-able), the source row's JSON under it."""
+    if not rows:
+        console.print("no quarantined rows")
+        return
+    for r in rows:
+        console.print(f"{r['backfill']}  {r['source_key']}  {r['reason']}", markup=False, soft_wrap=True)
+        console.print(f"    {r['row'] or ''}", markup=False, soft_wrap=True, style="dim")
+
+
+class _RowsPerSecond(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        return Text(f"{task.speed:,.0f} rows/s" if task.speed else "")
+
+
+@contextmanager
+def progress_bars(console: Console) -> Iterator[Callable[[str, int, int], None]]:
+    """A bar per label, with rows done, rows/s and time left: update(label, done, total)."""
+    columns = (TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(), _RowsPerSecond(),
+               TimeRemainingColumn())
+    with Progress(*columns, console=console) as bar:
+        tasks: dict[str, int] = {}
+
+        def update(label: str, done: int, total: int) -> None:
+            if label not in tasks:
+                tasks[label] = bar.add_task(label, total=total)
+            bar.update(tasks[label], completed=done, total=total)
+
+        yield update
+
+
 def print_plan(console: Console, plan: Plan) -> None:
     if not plan.steps:
         console.print(f"nothing to do: the database is at phase {plan.start}")
@@ -55,7 +102,9 @@ def print_plan(console: Console, plan: Plan) -> None:
 
 def print_step(console: Console, result: StepResult) -> None:
     arrow = "↑" if result.direction == "up" else "↓"
-    console.print(f"{arrow} phase {result.phase.label} {result.direction}: ok, schema verified ({result.seconds:.2f} s)")
+    moved = f", {result.rows_moved:,} rows backfilled" if result.rows_moved else ""
+    console.print(f"{arrow} phase {result.phase.label} {result.direction}: ok, schema verified{moved} "
+                  f"({result.seconds:.2f} s)")
 
 
 def print_counts(console: Console, counts: dict[str, int] | object) -> None:

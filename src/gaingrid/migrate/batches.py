@@ -58,14 +58,25 @@ def reset(conn: sa.Connection, ns: Namespace, backfill: Backfill) -> None:
 
 
 def progress(conn: sa.Connection, ns: Namespace, backfill: Backfill, total: int | None = None) -> BackfillProgress:
-    t = bookkeeping.ensure(conn, ns)
-    row = conn.execute(sa.select(t["backfill"]).where(t["backfill"].c.name == backfill.name)).mappings().first()
+    """Where a backfill stands; reads only (no bookkeeping table yet means not started)."""
     if total is None:
         total = conn.exec_driver_sql(f"SELECT count(*) FROM {q(backfill.source)}").scalar_one()
+    if not bookkeeping.exists(conn, ns):
+        return BackfillProgress(backfill.name, 0, total, 0, False)
+    t = bookkeeping.tables(ns)
+    row = conn.execute(sa.select(t["backfill"]).where(t["backfill"].c.name == backfill.name)).mappings().first()
     quarantined = conn.execute(sa.select(sa.func.count()).select_from(t["quarantine"])
                                .where(t["quarantine"].c.backfill == backfill.name)).scalar_one()
     done = row["rows_done"] if row else 0
     return BackfillProgress(backfill.name, done, max(total, done), quarantined, bool(row and row["status"] == "done"))
+
+
+def quarantined_rows(conn: sa.Connection, ns: Namespace, limit: int) -> list[dict]:
+    if not bookkeeping.exists(conn, ns):
+        return []
+    t = bookkeeping.tables(ns)["quarantine"]
+    query = sa.select(t).order_by(t.c.backfill, t.c.source_key).limit(limit)
+    return [dict(r) for r in conn.execute(query).mappings()]
 
 
 def run(engine: sa.Engine, ns: Namespace, backfill: Backfill, *, batch_size: int = DEFAULT_BATCH_SIZE,

@@ -39,3 +39,7 @@ def ensure(conn: sa.Connection, ns: Namespace) -> dict[str, sa.Table]:
     for table in found.values():
         table.create(conn, checkfirst=True)
     return found
+
+
+def exists(conn: sa.Connection, ns: Namespace) -> bool:
+    return sa.inspect(conn).has_table(ns.table_name("backfill"), schema=ns.schema)

@@ -1,0 +1,211 @@
+"""Benchmark phase 5's WorkoutLog backfill against the alternatives.
+
+    python bench/backfill.py --rows 1000000 [--db sqlite|postgresql|both] [--orm-rows 20000]
+
+For each database, prepares a phase-4 database with about --rows
+WorkoutExercise rows once, clones it per approach and measures, on identical data:
+  (a) the seed's approach: one ORM insert + commit per row (measured on
+      --orm-rows rows, extrapolated);
+  (b) the naive ceiling: one INSERT … SELECT of every row into Prisma's
+      WorkoutLog, foreign keys in place;
+  (c) our backfill: Migrator.up(to=5) (DDL, sync triggers, keyset batches,
+      deferred FKs), run in a child process that also reports its peak RSS;
+  (d) the floor: the same INSERT … SELECT with no foreign keys, plus adding
+      them afterwards (PostgreSQL; SQLite cannot add them to a table).
+(c) runs again on a --rows/5 database, to show its peak RSS does not grow.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import (INSERT_SELECT, clone_of, engine, fk_not_valid_then_validate, host,  # noqa: E402
+                     workout_log_ddl)
+from sqlalchemy import select  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from gaingrid.migrate.batches import DEFAULT_BATCH_SIZE  # noqa: E402
+
+RSS_TARGET_MB = 300
+
+
+@dataclass
+class Result:
+    label: str
+    rows: int
+    seconds: float
+    note: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.rows / self.seconds
+
+
+def _execute(url: str, statements: list[str]) -> float:
+    """Run statements in one transaction (commit included in the time)."""
+    eng = engine(url)
+    try:
+        started = time.perf_counter()
+        with eng.begin() as conn:
+            for s in statements:
+                conn.exec_driver_sql(s)
+        return time.perf_counter() - started
+    finally:
+        eng.dispose()
+
+
+def _count(url: str) -> int:
+    eng = engine(url)
+    try:
+        with eng.connect() as conn:
+            return conn.exec_driver_sql('SELECT count(*) FROM "WorkoutLog"').scalar_one()
+    finally:
+        eng.dispose()
+
+
+# -- the four approaches ----------------------------------------------------
+
+def orm_per_row(url: str, backend: str, total: int, limit: int) -> Result:
+    """(a) Prisma's findMany(include workout) + create per row, in SQLAlchemy's ORM."""
+    from gaingrid.models.workout import Workout, WorkoutExercise
+    from gaingrid.models.workout_log import WorkoutLog
+
+    _execute(url, workout_log_ddl(backend, foreign_keys=True))
+    eng = engine(url)
+    try:
+        with Session(eng, expire_on_commit=False) as session:
+            started = time.perf_counter()
+            sources = session.execute(select(WorkoutExercise, Workout.userId, Workout.date)
+                                      .join(WorkoutExercise.workout).order_by(WorkoutExercise.id)
+                                      .limit(limit)).all()
+            session.commit()
+            for we, user_id, date in sources:
+                session.add(WorkoutLog(id=we.id, userId=user_id, exerciseId=we.exerciseId, date=date,
+                                       sets=we.sets, reps=we.reps, weight=we.weight, durationMinutes=we.time,
+                                       notes=we.notes, createdAt=we.createdAt, updatedAt=we.updatedAt))
+                session.commit()  # flush + commit: one INSERT round trip and one commit per row
+            seconds = time.perf_counter() - started
+    finally:
+        eng.dispose()
+    measured = len(sources)
+    assert _count(url) == measured
+    return Result("(a) ORM insert+commit per row", total, seconds * total / measured,
+                  f"measured on {measured:,} rows ({seconds:.1f} s), extrapolated")
+
+
+def single_insert(url: str, backend: str, total: int, *, foreign_keys: bool) -> Result:
+    """(b) with Prisma's foreign keys in place; (d) without, then added and validated (PostgreSQL)."""
+    _execute(url, workout_log_ddl(backend, foreign_keys=foreign_keys))
+    insert = _execute(url, [INSERT_SELECT])
+    assert _count(url) == total
+    if foreign_keys:
+        return Result("(b) one INSERT…SELECT, FKs in place", total, insert)
+    if backend != "postgresql":
+        return Result("(d) one INSERT…SELECT, no FKs", total, insert,
+                      "SQLite cannot add FKs to an existing table: plain no-FK insert")
+    fk = sum(_execute(url, step) for step in fk_not_valid_then_validate())
+    return Result("(d) INSERT…SELECT, no FKs, then FKs", total, insert + fk,
+                  f"insert {insert:.1f} s + ADD NOT VALID/VALIDATE {fk:.1f} s")
+
+
+def our_backfill(url: str) -> tuple[Result, dict]:
+    """(c) Migrator.up(to=5) in a child process (its peak RSS is the backfill's)."""
+    done = subprocess.run([sys.executable, __file__, "--child-backfill", url],
+                          check=True, capture_output=True, text=True)
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert _count(url) == out["rows"]
+    note = (f"batches (incl. DDL) {out['seconds'] - out['after_batches']:.1f} s, "
+            f"after last batch (deferred FKs, schema check) {out['after_batches']:.1f} s")
+    return Result(f"(c) Migrator.up(to=5), batch {DEFAULT_BATCH_SIZE:,}", out["rows"], out["seconds"], note), out
+
+
+def child_backfill(url: str) -> None:
+    from gaingrid.migrate.runner import Migrator
+    from gaingrid.phases import GAINGRID
+
+    batch_ends: list[float] = []
+    results = Migrator(GAINGRID, url).up(to=5, on_backfill=lambda p: batch_ends.append(time.perf_counter()))
+    ended = time.perf_counter()
+    step = results[-1]
+    assert step.phase.number == 5
+    status = Path("/proc/self/status").read_text()
+    hwm_kb = int(next(line for line in status.splitlines() if line.startswith("VmHWM:")).split()[1])
+    print(json.dumps({"seconds": step.seconds, "rows": step.rows_moved, "batches": len(batch_ends),
+                      "after_batches": ended - batch_ends[-1] if batch_ends else 0.0,
+                      "peak_rss_mb": hwm_kb / 1024}))
+
+
+# -- the run ----------------------------------------------------------------
+
+def bench(backend: str, rows: int, orm_rows: int, seed: int) -> bool:
+    print(f"\n=== {backend}: preparing phase-4 databases (~{rows:,} and ~{rows // 5:,} WorkoutExercise rows) ...",
+          flush=True)
+    with host(backend) as h:
+        started = time.perf_counter()
+        template, n = h.template(rows, seed)
+        small_template, n_small = h.template(rows // 5, seed)
+        print(f"prepared in {time.perf_counter() - started:.0f} s: {n:,} and {n_small:,} rows", flush=True)
+        results: dict[str, Result] = {}
+        with clone_of(h, template) as url:
+            results["a"] = orm_per_row(url, backend, n, orm_rows)
+        with clone_of(h, template) as url:
+            results["b"] = single_insert(url, backend, n, foreign_keys=True)
+        with clone_of(h, template) as url:
+            results["c"], big = our_backfill(url)
+        with clone_of(h, template) as url:
+            results["d"] = single_insert(url, backend, n, foreign_keys=False)
+        with clone_of(h, small_template) as url:
+            _small, small = our_backfill(url)
+    return report(backend, results, [(n_small, small), (n, big)])
+
+
+def report(backend: str, r: dict[str, Result], rss: list[tuple[int, dict]]) -> bool:
+    base = r["b"].rate
+    print(f"\n{backend}: WorkoutLog backfill of {r['b'].rows:,} rows")
+    print(f"  {'approach':<38} {'rows':>10} {'seconds':>9} {'rows/s':>11} {'vs (b)':>8}  note")
+    for res in r.values():
+        print(f"  {res.label:<38} {res.rows:>10,} {res.seconds:>9.1f} {res.rate:>11,.0f} "
+              f"{res.rate / base:>7.2f}x  {res.note}")
+    c = r["c"].rate
+    targets = [(f"(c) >= 100 x (a)  [{c / r['a'].rate:,.0f}x]", c >= 100 * r["a"].rate)]
+    if backend == "postgresql":
+        targets += [(f"(c) >= 1.5 x (b)  [{c / base:.2f}x]", c >= 1.5 * base),
+                    (f"(c) >= 0.5 x (d)  [{c / r['d'].rate:.2f}x]", c >= 0.5 * r["d"].rate)]
+    else:
+        targets += [(f"(c) >= 1.0 x (b)  [{c / base:.2f}x]", c >= 1.0 * base)]
+    for rows, out in rss:
+        targets.append((f"(c) peak RSS < {RSS_TARGET_MB} MB at {rows:,} rows  [{out['peak_rss_mb']:.0f} MB, "
+                        f"{out['batches']} batches]", out["peak_rss_mb"] < RSS_TARGET_MB))
+    print("  targets:")
+    for text, ok in targets:
+        print(f"    {'PASS' if ok else 'FAIL'}  {text}")
+    print("  (peak RSS is the migrator's client process; the PostgreSQL server's memory is not included)"
+          if backend == "postgresql" else "", flush=True)
+    return all(ok for _t, ok in targets)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="target WorkoutExercise rows")
+    parser.add_argument("--db", choices=("postgresql", "sqlite", "both"), default="both")
+    parser.add_argument("--orm-rows", type=int, default=20_000, help="rows to measure approach (a) on")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--child-backfill", metavar="URL", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_backfill:
+        child_backfill(args.child_backfill)
+        return
+    backends = ("postgresql", "sqlite") if args.db == "both" else (args.db,)
+    ok = [bench(b, args.rows, min(args.orm_rows, args.rows), args.seed) for b in backends]
+    sys.exit(0 if all(ok) else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -172,7 +172,7 @@ def report(backend: str, r: dict[str, Result], rss: list[tuple[int, dict]]) -> b
     print(f"  {'approach':<38} {'rows':>10} {'seconds':>9} {'rows/s':>11} {'vs (b)':>8}  note")
     for res in r.values():
         print(f"  {res.label:<38} {res.rows:>10,} {res.seconds:>9.1f} {res.rate:>11,.0f} "
-              f"{res.rate / base:>7.2f}x  {res.note}")
+              f"{res.rate / base:>7.{3 if res.rate < 0.1 * base else 2}f}x  {res.note}")
     c = r["c"].rate
     targets = [(f"(c) >= 100 x (a)  [{c / r['a'].rate:,.0f}x]", c >= 100 * r["a"].rate)]
     if backend == "postgresql":

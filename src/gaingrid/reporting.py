@@ -73,18 +73,27 @@ class _RowsPerSecond(ProgressColumn):
 
 @contextmanager
 def progress_bars(console: Console) -> Iterator[Callable[[str, int, int], None]]:
-    """A bar per label, with rows done, rows/s and time left: update(label, done, total)."""
-    columns = (TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(), _RowsPerSecond(),
-               TimeRemainingColumn())
-    with Progress(*columns, console=console) as bar:
-        tasks: dict[str, int] = {}
+    """A bar per label, with rows done, rows/s and time left: update(label, done, total).
 
-        def update(label: str, done: int, total: int) -> None:
-            if label not in tasks:
-                tasks[label] = bar.add_task(label, total=total)
-            bar.update(tasks[label], completed=done, total=total)
+    The display starts with the first update, so a command that fails before
+    any progress prints nothing but its error.
+    """
+    bar = Progress(TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(), _RowsPerSecond(),
+                   TimeRemainingColumn(), console=console)
+    tasks: dict[str, int] = {}
 
+    def update(label: str, done: int, total: int) -> None:
+        if not tasks:
+            bar.start()
+        if label not in tasks:
+            tasks[label] = bar.add_task(label, total=total)
+        bar.update(tasks[label], completed=done, total=total)
+
+    try:
         yield update
+    finally:
+        if tasks:
+            bar.stop()
 
 
 def print_plan(console: Console, plan: Plan) -> None:

@@ -1,0 +1,97 @@
+"""Order-independent content fingerprints of tables, computed in the database.
+
+Per table: the row count and the sum (mod 2^64) of a 64-bit hash of each
+row's text. Equal fingerprints mean, with overwhelming probability, equal
+contents whatever the row order; it is cheap enough to take before and
+after every phase. Hashes are for fingerprints; the row-level check of a
+backfill is a set-based join (see compare.py).
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass
+
+import sqlalchemy as sa
+
+from .backfill import q
+from .phase import Project
+from .schema import metadata_at_phase
+
+_MOD = 1 << 64
+
+
+@dataclass(frozen=True)
+class TableFingerprint:
+    rows: int
+    digest: str
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+Fingerprint = dict[str, TableFingerprint]
+
+
+def columns_at_phase(project: Project, phase: int) -> dict[str, list[str]]:
+    """The tables and columns that exist after `phase` (e.g. phase 1: the legacy data)."""
+    return {t.name: [c.name for c in t.columns] for t in metadata_at_phase(project.metadata, phase).sorted_tables}
+
+
+def live_columns(conn: sa.Connection, tables: list[str]) -> dict[str, list[str]]:
+    insp = sa.inspect(conn)
+    present = set(insp.get_table_names())
+    return {t: [c["name"] for c in insp.get_columns(t)] for t in tables if t in present}
+
+
+class _Sum64:
+    """SQLite aggregate: the sum mod 2^64 of an 8-byte BLAKE2b of each row's text."""
+
+    def __init__(self) -> None:
+        self.total = 0
+
+    def step(self, text: str) -> None:
+        self.total = (self.total + int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")) % _MOD
+
+    def finalize(self) -> str:
+        return f"{self.total:016x}"
+
+
+
+def take(conn: sa.Connection, tables: dict[str, list[str]]) -> Fingerprint:
+    out: Fingerprint = {}
+    if conn.dialect.name == "sqlite":
+        conn.connection.driver_connection.create_aggregate("gg_sum64", 1, _Sum64)
+    for table, columns in sorted(tables.items()):
+        cols = ", ".join(q(c) for c in sorted(columns))
+        if conn.dialect.name == "postgresql":
+            # ROW(...)::text quotes values and marks NULLs unambiguously; numeric sums cannot overflow.
+            row_hash = f"('x' || left(md5(ROW({cols})::text), 16))::bit(64)::bigint::numeric"
+            query = f"SELECT count(*), coalesce(sum({row_hash}), 0)::text FROM {q(table)}"
+        else:
+            row_text = " || '|' || ".join(f"quote({q(c)})" for c in sorted(columns))
+            query = f"SELECT count(*), gg_sum64({row_text}) FROM {q(table)}"
+        rows, total = conn.exec_driver_sql(query).one()
+        digest = f"{int(total) % _MOD:016x}" if conn.dialect.name == "postgresql" else total
+        out[table] = TableFingerprint(int(rows), digest or "0" * 16)
+    return out
+
+
+def differences(expected: Fingerprint, actual: Fingerprint) -> list[str]:
+    out = []
+    for table, fp in sorted(expected.items()):
+        got = actual.get(table)
+        if got is None:
+            out.append(f"{table}: missing")
+        elif got.rows != fp.rows:
+            out.append(f"{table}: {got.rows:,} rows, expected {fp.rows:,}")
+        elif got.digest != fp.digest:
+            out.append(f"{table}: same row count, but the contents differ")
+    return out
+
+
+def from_json(data: dict) -> Fingerprint:
+    return {t: TableFingerprint(**v) for t, v in data.items()}
+
+
+def to_json(fp: Fingerprint) -> dict:
+    return {t: v.to_json() for t, v in fp.items()}

@@ -30,7 +30,31 @@ def tables(ns: Namespace) -> dict[str, sa.Table]:
         sa.Column("row", sa.Text),  # the source row as JSON, for the operator
         sa.Column("detected_at", sa.DateTime, nullable=False, server_default=sa.text("CURRENT_TIMESTAMP")),
     )
-    return {"backfill": backfill, "quarantine": quarantine}
+    ledger = sa.Table(
+        ns.table_name("ledger"), md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("phase", sa.Integer, nullable=False),
+        sa.Column("direction", sa.Text, nullable=False),  # up | down | adopt | backfill | verify
+        sa.Column("started_at", sa.DateTime, nullable=False),
+        sa.Column("finished_at", sa.DateTime, nullable=False),
+        sa.Column("seconds", sa.Float, nullable=False),
+        sa.Column("rows_moved", sa.BigInteger, nullable=False, server_default="0"),
+        sa.Column("outcome", sa.Text, nullable=False),  # ok | failed
+        sa.Column("error", sa.Text),
+        sa.Column("backup", sa.Text),
+        sa.Column("operator", sa.Text, nullable=False),
+        sa.Column("tool_version", sa.Text, nullable=False),
+        sa.Column("script_sha256", sa.Text),
+        sa.Column("details", sa.Text),  # JSON: verification results, backfill throughput samples
+    )
+    baseline = sa.Table(
+        ns.table_name("fingerprint"), md,
+        sa.Column("label", sa.Text, primary_key=True),
+        sa.Column("phase", sa.Integer, nullable=False),
+        sa.Column("taken_at", sa.DateTime, nullable=False),
+        sa.Column("data", sa.Text, nullable=False),
+    )
+    return {"backfill": backfill, "quarantine": quarantine, "ledger": ledger, "fingerprint": baseline}
 
 
 def ensure(conn: sa.Connection, ns: Namespace) -> dict[str, sa.Table]:
@@ -41,5 +65,5 @@ def ensure(conn: sa.Connection, ns: Namespace) -> dict[str, sa.Table]:
     return found
 
 
-def exists(conn: sa.Connection, ns: Namespace) -> bool:
-    return sa.inspect(conn).has_table(ns.table_name("backfill"), schema=ns.schema)
+def exists(conn: sa.Connection, ns: Namespace, table: str = "backfill") -> bool:
+    return sa.inspect(conn).has_table(ns.table_name(table), schema=ns.schema)

@@ -14,14 +14,16 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 import sqlalchemy as sa
-from sqlalchemy.exc import DBAPIError
 
-from . import alembic_bridge, batches, deferred, dialect, sync
+from . import alembic_bridge, batches, dialect, fingerprint, ledger
 from .batches import DEFAULT_BATCH_SIZE, BackfillProgress
 from .errors import MigrateError
 from .namespace import Namespace
 from .phase import Phase, Project
-from .state import DatabaseState, namespace_for, read_state, validate_phase
+from .state import DatabaseState, namespace_for, read_state
+from .steps import PhaseExecutor
+from .verify import Verification
+from .verify import verify as run_checks
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Plan:
 
 StepCallback = Callable[[StepResult], None]
 BackfillCallback = Callable[[BackfillProgress], None]
+BackupHook = Callable[[], str]  # takes a backup, returns where it is
 
 
 class Migrator:
@@ -49,6 +52,7 @@ class Migrator:
         self.project = project
         self.url = dialect.parse_url(url) if isinstance(url, str) else url
         self.lock_timeout = lock_timeout
+        self.executor = PhaseExecutor(project, self.url)
 
     # -- connections ---------------------------------------------------------
 
@@ -63,6 +67,15 @@ class Migrator:
                 conn.close()
         finally:
             engine.dispose()
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[sa.Connection]:
+        """A connection whose reads all see one consistent snapshot, while writers carry on."""
+        with self._connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
 
     def _cfg(self, conn: sa.Connection, hook=None):
         return alembic_bridge.config(self.project, namespace_for(self.project, conn), connection=conn, on_version_apply=hook)
@@ -139,20 +152,29 @@ class Migrator:
             _refuse_unusable(state)
             assert state.matched is not None
             with dialect.migrator_lock(conn):
-                namespace_for(self.project, conn).ensure(conn)
+                ns = namespace_for(self.project, conn)
+                ns.ensure(conn)
                 conn.commit()
                 alembic_bridge.stamp(self._cfg(conn), state.matched.revision)
+                for phase in self.project.phases[:state.matched.number]:
+                    at = ledger.now()
+                    ledger.record(conn.engine, ns, ledger.Entry(
+                        phase.number, "adopt", at, at, 0.0, "ok",
+                        script_sha256=ledger.script_sha256(self.project, phase)))
             return state.matched
 
     def up(self, to: int | None = None, on_step: StepCallback | None = None, *,
-           batch_size: int = DEFAULT_BATCH_SIZE, on_backfill: BackfillCallback | None = None) -> list[StepResult]:
-        return self._run(to, down=False, on_step=on_step, batch_size=batch_size, on_backfill=on_backfill)
+           batch_size: int = DEFAULT_BATCH_SIZE, on_backfill: BackfillCallback | None = None,
+           backup: BackupHook | None = None) -> list[StepResult]:
+        return self._run(to, down=False, on_step=on_step, batch_size=batch_size, on_backfill=on_backfill,
+                         backup=backup)
 
-    def down(self, to: int, on_step: StepCallback | None = None) -> list[StepResult]:
-        return self._run(to, down=True, on_step=on_step)
+    def down(self, to: int, on_step: StepCallback | None = None, *,
+             backup: BackupHook | None = None) -> list[StepResult]:
+        return self._run(to, down=True, on_step=on_step, backup=backup)
 
     def backfill(self, *, batch_size: int = DEFAULT_BATCH_SIZE,
-                 on_backfill: BackfillCallback | None = None) -> StepResult | None:
+                 on_backfill: BackfillCallback | None = None) -> StepResult:
         """Run or resume the current phase's backfills, then complete the phase."""
         with self._connect(migrating=True) as conn:
             with dialect.migrator_lock(conn):
@@ -163,10 +185,42 @@ class Migrator:
                 if not phase.backfills:
                     raise MigrateError(f"phase {phase.label} has no backfill; the backfill belongs to a later phase")
                 conn.rollback()
-                return self._finish(conn, phase, time.perf_counter(), batch_size, on_backfill)
+                return self._timed(conn, phase, "backfill", None, batch_size, on_backfill)
 
-    def _run(self, to: int | None, *, down: bool, on_step: StepCallback | None,
-             batch_size: int = DEFAULT_BATCH_SIZE, on_backfill: BackfillCallback | None = None) -> list[StepResult]:
+    def verify(self, *, strict: bool = True,
+               on_progress: Callable[[int, int], None] | None = None) -> Verification:
+        """Run the checks of every applied phase; the result is kept in the ledger."""
+        with self._snapshot() as conn:
+            state = read_state(self.project, conn)
+            if not state.managed:
+                raise MigrateError("the database has no version record: run `gaingrid migrate adopt` or `up` first")
+            ns = namespace_for(self.project, conn)
+            at = ledger.now()
+            result = run_checks(self.project, conn, state.recorded, baseline=ledger.load_baseline(conn, ns),
+                                strict=strict, on_progress=on_progress)
+        engine = dialect.create_engine(self.url)
+        try:
+            ledger.record(engine, ns, ledger.Entry(
+                state.recorded.number, "verify", at, ledger.now(), result.seconds, "ok" if result.ok else "failed",
+                details={"verification": result.to_json()}))
+        finally:
+            engine.dispose()
+        return result
+
+    def history(self, limit: int | None = None) -> list[ledger.Entry]:
+        with self._connect() as conn:
+            return ledger.entries(conn, namespace_for(self.project, conn), limit)
+
+    def warnings(self) -> list[str]:
+        """Applied migration scripts that changed since they ran."""
+        with self._connect() as conn:
+            state = read_state(self.project, conn)
+            if not state.managed:
+                return []
+            return ledger.changed_scripts(conn, namespace_for(self.project, conn), self.project, state.recorded.number)
+
+    def _run(self, to: int | None, *, down: bool, on_step: StepCallback | None, batch_size: int = DEFAULT_BATCH_SIZE,
+             on_backfill: BackfillCallback | None = None, backup: BackupHook | None = None) -> list[StepResult]:
         results: list[StepResult] = []
         with self._connect(migrating=True) as conn:
             dialect.set_lock_timeout(conn, self.lock_timeout)
@@ -174,88 +228,80 @@ class Migrator:
                 state = read_state(self.project, conn)
                 plan = self._plan(state, to, down=down)
                 conn.rollback()
-                namespace_for(self.project, conn).ensure(conn)
+                resume = not down and state.recorded is not None and self.executor.incomplete(conn, state.recorded)
+                if not plan.steps and not resume:
+                    return results
+                backup_used = backup() if backup else None  # before anything changes
+                ns = namespace_for(self.project, conn)
+                ns.ensure(conn)
                 conn.commit()
-                if not down and state.recorded and self._incomplete(conn, state.recorded):
-                    results.append(self._finish(conn, state.recorded, time.perf_counter(), batch_size, on_backfill))
+                if not down and state.phase_number >= 1:
+                    self._ensure_baseline(conn)
+                work = ([(state.recorded, "backfill")] if resume else []) + \
+                    [(p, "down" if down else "up") for p in plan.steps]
+                for phase, direction in work:
+                    results.append(self._timed(conn, phase, direction, backup_used, batch_size, on_backfill))
                     if on_step:
                         on_step(results[-1])
-                for phase in plan.steps:
-                    started = time.perf_counter()
-                    self._step(conn, phase, down=down)
-                    if down or not phase.backfills:
-                        result = StepResult(phase, "down" if down else "up", time.perf_counter() - started)
-                    else:
-                        result = self._finish(conn, phase, started, batch_size, on_backfill)
-                    results.append(result)
-                    if on_step:
-                        on_step(result)
         return results
 
-    def _incomplete(self, conn: sa.Connection, phase: Phase) -> bool:
+    def _ensure_baseline(self, conn: sa.Connection) -> None:
+        """The legacy tables' fingerprint, taken once before the first phase this tool runs."""
         ns = namespace_for(self.project, conn)
-        incomplete = any(not batches.progress(conn, ns, b, total=0).finished for b in phase.backfills) \
-            or bool(deferred.pending(conn, phase))
+        missing = ledger.load_baseline(conn, ns) is None
         conn.rollback()
-        return incomplete
+        if missing:
+            columns = fingerprint.columns_at_phase(self.project, 1)
+            with conn.begin():
+                present = fingerprint.live_columns(conn, list(columns))
+                fp = fingerprint.take(conn, {t: columns[t] for t in present})
+                ledger.save_baseline(conn, ns, fp, read_state(self.project, conn).phase_number)
 
-    def _finish(self, conn: sa.Connection, phase: Phase, started: float, batch_size: int,
-                on_backfill: BackfillCallback | None) -> StepResult:
-        """The second half of a phase with backfills: fill, add deferred keys, verify the whole schema."""
+    def _timed(self, conn: sa.Connection, phase: Phase, direction: str, backup_used: str | None, batch_size: int,
+               on_backfill: BackfillCallback | None) -> StepResult:
+        """One phase step, verified, with its ledger entry (written whether it succeeds or fails)."""
         ns = namespace_for(self.project, conn)
-        moved = 0
-        engine = dialect.create_engine(self.url, migrating=True)
+        arrive = self.project.phase(phase.number - 1) if direction == "down" else phase
+        samples: list[tuple[float, int]] = []
+        started_at, started = ledger.now(), time.perf_counter()
+
+        def sample(progress: BackfillProgress) -> None:
+            samples.append((round(time.perf_counter() - started, 3), progress.done))
+            if on_backfill:
+                on_backfill(progress)
+
+        entry = ledger.Entry(arrive.number if direction == "down" else phase.number, direction, started_at,
+                             started_at, 0.0, "failed", backup=backup_used,
+                             script_sha256=ledger.script_sha256(self.project, phase))
         try:
-            for b in phase.backfills:
-                moved += batches.run(engine, ns, b, batch_size=batch_size, on_batch=on_backfill).done
+            if direction != "backfill":
+                self.executor.apply(conn, phase, down=direction == "down")
+            if direction != "down" and phase.backfills:
+                entry.rows_moved = self.executor.finish(conn, phase, batch_size, sample)
+            with self._snapshot() as snapshot:
+                check = run_checks(self.project, snapshot, arrive, baseline=ledger.load_baseline(snapshot, ns),
+                                   strict=False)
+            entry.details = {"verification": check.to_json(), "throughput": _thin(samples)}
+            if not check.ok:
+                failed = next(c for c in check.checks if not (c.ok or c.warning))
+                raise MigrateError(f"phase {phase.label} {direction}: verification failed: {failed.name}: {failed.detail}")
+            entry.outcome = "ok"
+        except Exception as exc:
+            entry.error = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise
         finally:
-            engine.dispose()
-        try:
-            deferred.complete(conn, self.project, phase)
-        except DBAPIError as exc:
-            conn.rollback()
-            raise MigrateError(f"phase {phase.label}: a deferred foreign key does not hold: {_first_line(exc)}") from None
-        validate_phase(self.project, conn, phase)
-        conn.rollback()
-        return StepResult(phase, "up", time.perf_counter() - started, moved)
-
-    def _step(self, conn: sa.Connection, phase: Phase, *, down: bool) -> None:
-        arrive = self.project.phase(phase.number - 1) if down else phase
-        ns = namespace_for(self.project, conn)
-        conn.rollback()  # Alembic manages its own per-step transactions only on an idle connection
-        pending_keys = () if down or conn.dialect.name != "postgresql" else phase.deferred_foreign_keys
-
-        # Legacy orphans (SQLite enforces no keys unless asked) are the backfill's to
-        # quarantine, not a reason to refuse: only violations this step adds fail it.
-        violations_before = set(dialect.foreign_key_violations(conn))
-        conn.rollback()
-
-        def on_applied(ctx, step, heads, run_args):
-            active, retired = self.project.syncs_at(arrive.number)
-            if active or retired:
-                batches.ensure_bookkeeping(conn, ns)
-            sync.reconcile(conn, ns, active, retired)
-            if not down:
-                for b in phase.backfills:
-                    batches.reset(conn, ns, b)
-            validate_phase(self.project, conn, arrive, deferred=pending_keys)
-            broken = [v for v in dialect.foreign_key_violations(conn) if v not in violations_before]
-            if broken:
-                raise MigrateError(f"phase {phase.label} would leave rows that break a foreign key: {', '.join(broken[:5])}")
-
-        try:
-            if down:
-                alembic_bridge.downgrade(self._cfg(conn, on_applied), arrive.revision)
-            else:
-                alembic_bridge.upgrade(self._cfg(conn, on_applied), phase.revision)
-        except DBAPIError as exc:
-            conn.rollback()
-            raise MigrateError(f"phase {phase.label} {'down' if down else 'up'} failed and was rolled back: "
-                               f"{_first_line(exc)}") from None
+            conn.rollback()  # SQLite: an open transaction here would lock out the ledger's own
+            entry.finished_at = ledger.now()
+            entry.seconds = time.perf_counter() - started
+            ledger.record(conn.engine, ns, entry)
+        return StepResult(phase, "down" if direction == "down" else "up", entry.seconds, entry.rows_moved)
 
 
-def _first_line(exc: DBAPIError) -> str:
-    return (str(exc.orig) if exc.orig else str(exc)).strip().splitlines()[0]
+def _thin(samples: list[tuple[float, int]], keep: int = 200) -> list[tuple[float, int]]:
+    if len(samples) <= keep:
+        return samples
+    step = len(samples) / keep
+    return [samples[int(i * step)] for i in range(keep)] + [samples[-1]]
 
 
 def _refuse_unusable(state: DatabaseState) -> None:

@@ -1,0 +1,87 @@
+"""Executing one phase: its DDL step (Alembic, in one validated transaction)
+and, for a phase with backfills, the second half: fill, deferred keys, check."""
+from __future__ import annotations
+
+from typing import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
+
+from . import alembic_bridge, batches, deferred, dialect, sync
+from .batches import BackfillProgress
+from .errors import MigrateError
+from .phase import Phase, Project
+from .state import namespace_for, validate_phase
+
+BackfillCallback = Callable[[BackfillProgress], None]
+
+
+class PhaseExecutor:
+    def __init__(self, project: Project, url: sa.URL) -> None:
+        self.project = project
+        self.url = url
+
+    def incomplete(self, conn: sa.Connection, phase: Phase) -> bool:
+        ns = namespace_for(self.project, conn)
+        incomplete = any(not batches.progress(conn, ns, b, total=0).finished for b in phase.backfills) \
+            or bool(deferred.pending(conn, phase))
+        conn.rollback()
+        return incomplete
+
+    def finish(self, conn: sa.Connection, phase: Phase, batch_size: int,
+               on_backfill: BackfillCallback | None) -> int:
+        """The second half of a phase with backfills: fill, add deferred keys, verify the whole schema."""
+        ns = namespace_for(self.project, conn)
+        moved = 0
+        engine = dialect.create_engine(self.url, migrating=True)
+        try:
+            for b in phase.backfills:
+                moved += batches.run(engine, ns, b, batch_size=batch_size, on_batch=on_backfill).done
+        finally:
+            engine.dispose()
+        try:
+            deferred.complete(conn, self.project, phase)
+        except DBAPIError as exc:
+            conn.rollback()
+            raise MigrateError(f"phase {phase.label}: a deferred foreign key does not hold: {first_line(exc)}") from None
+        validate_phase(self.project, conn, phase)
+        conn.rollback()
+        return moved
+
+    def apply(self, conn: sa.Connection, phase: Phase, *, down: bool) -> None:
+        arrive = self.project.phase(phase.number - 1) if down else phase
+        ns = namespace_for(self.project, conn)
+        conn.rollback()  # Alembic manages its own per-step transactions only on an idle connection
+        pending_keys = () if down or conn.dialect.name != "postgresql" else phase.deferred_foreign_keys
+
+        # Legacy orphans (SQLite enforces no keys unless asked) are the backfill's to
+        # quarantine, not a reason to refuse: only violations this step adds fail it.
+        violations_before = set(dialect.foreign_key_violations(conn))
+        conn.rollback()
+
+        def on_applied(ctx, step, heads, run_args):
+            active, retired = self.project.syncs_at(arrive.number)
+            if active or retired:
+                batches.ensure_bookkeeping(conn, ns)
+            sync.reconcile(conn, ns, active, retired)
+            if not down:
+                for b in phase.backfills:
+                    batches.reset(conn, ns, b)
+            validate_phase(self.project, conn, arrive, deferred=pending_keys)
+            broken = [v for v in dialect.foreign_key_violations(conn) if v not in violations_before]
+            if broken:
+                raise MigrateError(f"phase {phase.label} would leave rows that break a foreign key: {', '.join(broken[:5])}")
+
+        try:
+            if down:
+                alembic_bridge.downgrade(alembic_bridge.config(self.project, ns, connection=conn, on_version_apply=on_applied), arrive.revision)
+            else:
+                alembic_bridge.upgrade(alembic_bridge.config(self.project, ns, connection=conn, on_version_apply=on_applied), phase.revision)
+        except DBAPIError as exc:
+            conn.rollback()
+            raise MigrateError(f"phase {phase.label} {'down' if down else 'up'} failed and was rolled back: "
+                               f"{first_line(exc)}") from None
+
+
+def first_line(exc: DBAPIError) -> str:
+    return (str(exc.orig) if exc.orig else str(exc)).strip().splitlines()[0]

@@ -1,0 +1,157 @@
+"""Verification: the checks that must hold once the database is at a phase.
+
+Verify is "run the checks of every applied phase": the schema is exactly the
+phase's, indexes and constraints are valid, the tables each phase added are
+consistent, the legacy data is untouched since the baseline fingerprint, and
+every backfill matches its source row for row.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable
+
+import sqlalchemy as sa
+
+from . import compare, fingerprint
+from .backfill import q
+from .namespace import Namespace
+from .phase import Phase, Project
+from .schema import metadata_at_phase
+from .state import expected_shape, live_shape, namespace_for
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    phase: int
+    name: str
+    ok: bool
+    detail: str
+    warning: bool = False  # failed, but does not fail the verification
+    data: dict = field(default_factory=dict)
+
+
+@dataclass
+class Verification:
+    phase: int
+    checks: list[CheckResult]
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok or c.warning for c in self.checks)
+
+    def to_json(self) -> dict:
+        return {"phase": self.phase, "ok": self.ok, "seconds": round(self.seconds, 3),
+                "checks": [asdict(c) for c in self.checks]}
+
+
+def _schema(project: Project, conn: sa.Connection, phase: Phase) -> CheckResult:
+    diff = expected_shape(project, phase, conn.dialect).diff(live_shape(project, conn))
+    return CheckResult(phase.number, "schema is the phase's",
+                       not diff, "; ".join(diff) if diff else "tables, columns, types, defaults, keys and indexes match")
+
+
+def _valid(conn: sa.Connection, phase: Phase) -> CheckResult | None:
+    if conn.dialect.name != "postgresql":
+        return None
+    bad = [r[0] for r in conn.exec_driver_sql(
+        "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND NOT i.indisvalid "
+        "UNION ALL SELECT conname FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND NOT convalidated")]
+    return CheckResult(phase.number, "indexes and constraints are valid", not bad,
+                       f"invalid: {', '.join(bad)}" if bad else "every index and constraint is valid")
+
+
+def _foreign_keys_added(project: Project, phase: Phase) -> list[tuple[str, sa.ForeignKeyConstraint]]:
+    before = metadata_at_phase(project.metadata, phase.number - 1) if phase.number > 1 else sa.MetaData()
+    known = {fk.name for t in before.tables.values() for fk in t.foreign_key_constraints}
+    now = metadata_at_phase(project.metadata, phase.number)
+    return [(t.name, fk) for t in now.sorted_tables for fk in t.foreign_key_constraints if fk.name not in known]
+
+
+def _consistent(project: Project, conn: sa.Connection, phase: Phase, current: Phase) -> CheckResult | None:
+    """No row of what this phase added (and still stands at `current`) points at a row that does not exist."""
+    standing = metadata_at_phase(project.metadata, current.number).tables
+    added = [(t, fk) for t, fk in _foreign_keys_added(project, phase) if t in standing]
+    if not added:
+        return None
+    orphans = {}
+    for table, fk in added:
+        if conn.dialect.name == "postgresql" and conn.exec_driver_sql(
+                "SELECT convalidated FROM pg_constraint WHERE conname = %(n)s", {"n": fk.name}).scalar():
+            continue  # a validated constraint already guarantees it
+        (col,), (ref,) = [c.name for c in fk.columns], [e.column for e in fk.elements]
+        count = conn.exec_driver_sql(
+            f"SELECT count(*) FROM {q(table)} AS c WHERE c.{q(col)} IS NOT NULL AND NOT EXISTS "
+            f"(SELECT 1 FROM {q(ref.table.name)} AS p WHERE p.{q(ref.name)} = c.{q(col)})").scalar_one()
+        if count:
+            orphans[fk.name] = count
+    detail = ", ".join(f"{n}: {c:,} orphan rows" for n, c in orphans.items()) or \
+        f"{len(added)} relationship(s) intact"
+    return CheckResult(phase.number, "new tables are consistent", not orphans, detail, data=orphans)
+
+
+def _legacy(conn: sa.Connection, project: Project, phase: Phase, baseline: fingerprint.Fingerprint,
+            strict: bool) -> CheckResult:
+    columns = fingerprint.columns_at_phase(project, 1)
+    present = fingerprint.live_columns(conn, list(columns))
+    gone = sorted(set(columns) - set(present))  # dropped by a phase (archived), e.g. at 7
+    now = fingerprint.take(conn, {t: columns[t] for t in present})
+    diff = fingerprint.differences({t: v for t, v in baseline.items() if t in present}, now)
+    detail = "; ".join(diff) if diff else "row counts and content hashes equal the baseline"
+    if gone:
+        detail += f" ({', '.join(gone)} dropped by design, archived)"
+    if diff and not strict:
+        detail += " (expected if the application wrote since the baseline)"
+    return CheckResult(phase.number, "legacy data untouched", not diff, detail, warning=bool(diff) and not strict,
+                       data={"now": fingerprint.to_json(now)})
+
+
+def _backfill(conn: sa.Connection, ns: Namespace, phase: Phase, b, strict: bool,
+              on_progress: Callable[[int, int], None] | None) -> list[CheckResult]:
+    r = compare.compare(conn, ns, b, on_progress=on_progress)
+    data = r.to_json()
+    n = phase.number
+    checks = [
+        CheckResult(n, f"{b.name}: every row matches its source", r.differing == 0,
+                    f"{r.differing:,} rows differ" if r.differing else f"{r.migrated:,} rows equal field by field",
+                    data={"rows": r.differing_rows}),
+        CheckResult(n, f"{b.name}: no row missing", r.missing == 0,
+                    f"{r.missing:,} source rows have no {b.target} row and are not quarantined" if r.missing
+                    else "every source row is migrated or quarantined", data={"keys": r.missing_keys}),
+        CheckResult(n, f"{b.name}: no extra row", r.extra == 0,
+                    f"{r.extra:,} {b.target} rows have no {b.source} source (the new app's, or left behind)" if r.extra
+                    else f"every {b.target} row has a source",
+                    warning=not strict and r.extra > 0, data={"keys": r.extra_keys}),
+        CheckResult(n, f"{b.name}: counts reconcile", r.reconciles,
+                    f"source {r.source_rows:,} = migrated {r.migrated:,} + quarantined {r.quarantined:,}"
+                    + ("" if r.reconciles else "  ✗"), data=data),
+    ]
+    return checks
+
+
+def verify(project: Project, conn: sa.Connection, phase: Phase, *, baseline: fingerprint.Fingerprint | None,
+           strict: bool = True, on_progress: Callable[[int, int], None] | None = None) -> Verification:
+    """`strict`: nothing but the migration wrote. Otherwise legacy rows changed since the
+    baseline, and target rows without a source (the new app's), are warnings, not failures."""
+    started = time.perf_counter()
+    ns = namespace_for(project, conn)
+    checks = [_schema(project, conn, phase)]
+    valid = _valid(conn, phase)
+    if valid:
+        checks.append(valid)
+    # The first phase is the baseline another tool made: its rows are what they are
+    # (orphans in it are the backfill's to quarantine). Check what the migration added.
+    for p in project.phases[1:phase.number]:
+        consistent = _consistent(project, conn, p, phase)
+        if consistent:
+            checks.append(consistent)
+    if baseline is not None:
+        checks.append(_legacy(conn, project, phase, baseline, strict))
+    active, _ = project.syncs_at(phase.number)
+    for p in project.phases[:phase.number]:
+        for b in p.backfills:
+            if b in active:
+                checks += _backfill(conn, ns, p, b, strict, on_progress)
+    return Verification(phase.number, checks, time.perf_counter() - started)

@@ -35,3 +35,9 @@ def db_url(request: pytest.FixtureRequest) -> str:
     if request.param == "sqlite":
         return request.getfixturevalue("sqlite_url")
     return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture(autouse=True)
+def _backups_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`gaingrid migrate up` backs up first: keep those backups out of the working tree."""
+    monkeypatch.setenv("GAINGRID_BACKUP_DIR", str(tmp_path / "backups"))

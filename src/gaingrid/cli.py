@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import sys
 from pathlib import Path
 from typing import Annotated, Callable, Optional
@@ -21,6 +22,10 @@ DEFAULT_URL = "sqlite:///gaingrid.db"
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="GainGrid: the workout tracker and its migration toolkit.")
 migrate_app = typer.Typer(no_args_is_help=True, help="Move the database through the phases of the migration, and back.")
 app.add_typer(migrate_app, name="migrate")
+from gaingrid import cli_backup  # noqa: E402  backup, restore (it reads this module's names at call time)
+cli_backup.register(app)
+from gaingrid import cli_service  # noqa: E402  serve, catalog load, reminders dispatch (reads this module's names at call time)
+cli_service.register(app)
 console = Console(highlight=False)
 
 DatabaseUrl = Annotated[
@@ -29,6 +34,9 @@ DatabaseUrl = Annotated[
                  help=f"SQLAlchemy URL of the database [default: {DEFAULT_URL}]", show_default=False),
 ]
 ToPhase = Annotated[Optional[int], typer.Option("--to", help="Target phase number.", show_default=False)]
+NoBackup = Annotated[bool, typer.Option("--no-backup", help="Do not take a backup first.")]
+BackupDirOption = Annotated[Path, typer.Option("--backup-dir", envvar="GAINGRID_BACKUP_DIR",
+                                               help="Where `up` writes its backup.")]
 BatchSize = Annotated[int, typer.Option("--batch-size", min=1, help="Source rows per backfill batch (one transaction each).")]
 
 
@@ -60,6 +68,8 @@ def status(database_url: DatabaseUrl = None) -> None:
     state = migrator.status()
     reporting.print_status(console, GAINGRID, migrator.url, state)
     reporting.print_backfills(console, migrator.backfills())
+    for warning in migrator.warnings():
+        console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
     if state.differences:
         raise typer.Exit(1)
 
@@ -76,10 +86,13 @@ def adopt(database_url: DatabaseUrl = None) -> None:
 @one_line_errors
 def plan(database_url: DatabaseUrl = None, to: ToPhase = None,
          down: Annotated[bool, typer.Option("--down", help="Plan a downgrade to --to.")] = False,
-         sql: Annotated[bool, typer.Option("--sql", help="Print the exact SQL for this dialect instead.")] = False) -> None:
+         sql: Annotated[bool, typer.Option("--sql", help="Print the exact SQL for this dialect instead.")] = False,
+         start: Annotated[Optional[int], typer.Option(
+             "--from", help="Plan for a database at this phase (0: empty) without connecting to it.",
+             show_default=False)] = None) -> None:
     """Show what each pending phase will change, without touching the database."""
     migrator = _migrator(database_url)
-    the_plan = migrator.plan(to, down=down)
+    the_plan = migrator.plan(to, down=down, start=start)
     if sql:
         typer.echo(migrator.render_sql(the_plan), nl=False)
     else:
@@ -88,15 +101,80 @@ def plan(database_url: DatabaseUrl = None, to: ToPhase = None,
 
 @migrate_app.command()
 @one_line_errors
-def up(database_url: DatabaseUrl = None, to: ToPhase = None, batch_size: BatchSize = DEFAULT_BATCH_SIZE) -> None:
-    """Apply pending phases, up to 6 (or --to N; phase 7 only when asked for)."""
+def up(database_url: DatabaseUrl = None, to: ToPhase = None, batch_size: BatchSize = DEFAULT_BATCH_SIZE,
+       no_backup: NoBackup = False, backup_dir: BackupDirOption = Path("backups")) -> None:
+    """Apply pending phases, up to 6 (or --to N; phase 7 only when asked for). Backs up first."""
     migrator = _migrator(database_url)
     with reporting.progress_bars(console) as update:
         results = migrator.up(to, on_step=lambda r: reporting.print_step(console, r), batch_size=batch_size,
-                              on_backfill=lambda p: update(p.name, p.done, p.total))
+                              on_backfill=lambda p: update(p.name, p.done, p.total),
+                              backup=None if no_backup else _backup_hook(migrator, backup_dir))
     if not results:
         console.print("nothing to do: the database is already at the target phase")
     reporting.print_backfills(console, [b for b in migrator.backfills() if b.quarantined])
+
+
+def _backup_hook(migrator: Migrator, directory: Path):
+    def take() -> str:
+        from gaingrid.migrate.backup import create_backup
+
+        path, _ = create_backup(migrator.project, migrator.url, directory)
+        console.print(f"backup: {path}", markup=False, soft_wrap=True)
+        return str(path)
+    return take
+
+
+@migrate_app.command()
+@one_line_errors
+def verify(database_url: DatabaseUrl = None,
+           json_output: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+           allow_writes: Annotated[bool, typer.Option(
+               "--allow-writes", help="The app has been writing: legacy changes since the baseline and new-app "
+                                      "rows are warnings, not failures.")] = False) -> None:
+    """Check every applied phase: schema, validity, consistency, legacy data, the backfill row by row."""
+    migrator = _migrator(database_url)
+    with reporting.progress_bars(console if not json_output else Console(stderr=True)) as update:
+        result = migrator.verify(strict=not allow_writes, on_progress=lambda done, total: update("verify", done, total))
+    if json_output:
+        typer.echo(json.dumps(result.to_json(), indent=2, default=str))
+    else:
+        reporting.print_verification(console, result)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@migrate_app.command()
+@one_line_errors
+def rehearse(database_url: DatabaseUrl = None) -> None:
+    """Run the whole migration on a throwaway clone (up, verify, down, compare, up, verify); the source is only read."""
+    from gaingrid.migrate.rehearse import rehearse as run_rehearsal
+
+    migrator = _migrator(database_url)
+    result = run_rehearsal(migrator.project, migrator.url, on_step=lambda s: reporting.print_rehearsal_step(console, s))
+    reporting.print_rehearsal(console, result)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@migrate_app.command()
+@one_line_errors
+def report(html: Annotated[Path, typer.Option("--html", help="The HTML file to write.")],
+           database_url: DatabaseUrl = None) -> None:
+    """Write a self-contained HTML page of the last run: timeline, throughput, verification, backup."""
+    migrator = _migrator(database_url)
+    try:
+        html.write_text(migrator.report_html(), encoding="utf-8")
+    except OSError as exc:
+        raise MigrateError(f"cannot write {html}: {exc.strerror}") from None
+    console.print(f"report: {html}", markup=False, soft_wrap=True)
+
+
+@migrate_app.command()
+@one_line_errors
+def history(database_url: DatabaseUrl = None,
+            limit: Annotated[int, typer.Option(min=1, help="Entries to show at most.")] = 50) -> None:
+    """Print the ledger: every phase run, adopt, backfill and verify, with its outcome."""
+    reporting.print_history(console, _migrator(database_url).history(limit))
 
 
 @migrate_app.command()

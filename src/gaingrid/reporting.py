@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Callable, Iterator
 
 import sqlalchemy as sa
@@ -14,7 +15,10 @@ from gaingrid.migrate import dialect
 from gaingrid.migrate.phase import Project
 from gaingrid.migrate.batches import BackfillProgress
 from gaingrid.migrate.runner import Plan, StepResult
+from gaingrid.migrate.ledger import Entry
+from gaingrid.migrate.rehearse import Rehearsal, RehearsalStep
 from gaingrid.migrate.state import DatabaseState
+from gaingrid.migrate.verify import Verification
 
 
 def print_status(console: Console, project: Project, url: sa.URL, state: DatabaseState) -> None:
@@ -122,3 +126,53 @@ def print_counts(console: Console, counts: dict[str, int] | object) -> None:
     for name, count in rows.items():
         table.add_row(name, f"{count:,}")
     console.print(table)
+
+
+def print_verification(console: Console, result: Verification) -> None:
+    table = Table("phase", "check", "result", "detail", title=f"verification at phase {result.phase}")
+    for c in result.checks:
+        mark = "[green]ok[/]" if c.ok else ("[yellow]warning[/]" if c.warning else "[red]FAILED[/]")
+        table.add_row(str(c.phase), c.name, mark, c.detail)
+    console.print(table)
+    for c in result.checks:
+        if c.ok:
+            continue
+        for row in c.data.get("rows", []):
+            fields = ", ".join(f"{k}: expected {v[0]!r}, found {v[1]!r}" for k, v in row["fields"].items())
+            console.print(f"  differs  {row['key']}  {fields}", markup=False, soft_wrap=True)
+        label = "missing" if "missing" in c.name else "extra"
+        for key in c.data.get("keys", []):
+            console.print(f"  {label}  {key}", markup=False, soft_wrap=True)
+    verdict = "[green]passed[/]" if result.ok else "[red]FAILED[/]"
+    console.print(f"verification {verdict} in {result.seconds:.2f} s")
+
+
+def print_history(console: Console, entries: list[Entry]) -> None:
+    if not entries:
+        console.print("the ledger is empty")
+        return
+    table = Table("#", "phase", "direction", "started (UTC)", "seconds", "rows", "outcome", "operator", "backup")
+    for e in entries:
+        outcome = "[green]ok[/]" if e.outcome == "ok" else f"[red]{e.outcome}[/]: {e.error or ''}"
+        table.add_row(str(e.id), str(e.phase), e.direction, e.started_at.strftime("%m-%d %H:%M:%S"),
+                      f"{e.seconds:.2f}", f"{e.rows_moved:,}" if e.rows_moved else "", outcome, e.operator,
+                      Path(e.backup).name if e.backup else "")
+    console.print(table)
+
+
+def print_rehearsal_step(console: Console, step: RehearsalStep) -> None:
+    mark = "[green]ok[/]" if step.ok else "[red]FAILED[/]"
+    rows = f", {step.rows_moved:,} rows moved" if step.rows_moved else ""
+    console.print(f"rehearsal: {step.label}: {mark} ({step.seconds:.2f} s{rows}) {step.detail}", soft_wrap=True)
+
+
+def print_rehearsal(console: Console, result: Rehearsal) -> None:
+    table = Table("step", "seconds", "rows moved", "result", title=f"rehearsal on a clone ({result.clone}, now dropped)")
+    for s in result.steps:
+        table.add_row(s.label, f"{s.seconds:.2f}", f"{s.rows_moved:,}" if s.rows_moved else "",
+                      "[green]ok[/]" if s.ok else f"[red]FAILED[/]: {s.detail}")
+    console.print(table)
+    wait = "not observable on SQLite" if result.longest_lock_wait is None else f"{result.longest_lock_wait * 1000:.0f} ms"
+    console.print(f"longest lock wait seen: {wait}")
+    console.print("rehearsal [green]passed[/]: the migration is safe to run on this data" if result.ok
+                  else f"rehearsal [red]FAILED[/]: {result.failure}", soft_wrap=True)

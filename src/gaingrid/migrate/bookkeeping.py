@@ -33,6 +33,7 @@ def tables(ns: Namespace) -> dict[str, sa.Table]:
     ledger = sa.Table(
         ns.table_name("ledger"), md,
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("run", sa.Text),  # entries of one command share it
         sa.Column("phase", sa.Integer, nullable=False),
         sa.Column("direction", sa.Text, nullable=False),  # up | down | adopt | backfill | verify
         sa.Column("started_at", sa.DateTime, nullable=False),

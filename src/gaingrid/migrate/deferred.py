@@ -32,20 +32,26 @@ def pending(conn: sa.Connection, phase: Phase) -> list[str]:
     return [n for n in phase.deferred_foreign_keys if not rows.get(n)]
 
 
+def statements(project: Project, phase: Phase, name: str) -> tuple[str, str]:
+    """(add NOT VALID, validate) for one deferred foreign key."""
+    table, fk = _constraint(project, phase, name)
+    add = (f"ALTER TABLE {q(table.name)} ADD CONSTRAINT {q(name)} FOREIGN KEY "
+           f"({', '.join(q(c.name) for c in fk.columns)}) REFERENCES {q(fk.referred_table.name)} "
+           f"({', '.join(q(e.column.name) for e in fk.elements)}) "
+           f"ON DELETE {fk.ondelete or 'NO ACTION'} ON UPDATE {fk.onupdate or 'NO ACTION'} NOT VALID")
+    return add, f"ALTER TABLE {q(table.name)} VALIDATE CONSTRAINT {q(name)}"
+
+
 def complete(conn: sa.Connection, project: Project, phase: Phase) -> None:
     """Add (NOT VALID) and validate each pending deferred key, each in its own short transaction."""
     names = pending(conn, phase)
     conn.rollback()
     for name in names:
-        table, fk = _constraint(project, phase, name)
+        add, validate = statements(project, phase, name)
         exists = conn.exec_driver_sql("SELECT 1 FROM pg_constraint WHERE conname = %(n)s", {"n": name}).first()
         conn.rollback()
         if not exists:
             with conn.begin():
-                conn.exec_driver_sql(
-                    f"ALTER TABLE {q(table.name)} ADD CONSTRAINT {q(name)} FOREIGN KEY "
-                    f"({', '.join(q(c.name) for c in fk.columns)}) REFERENCES {q(fk.referred_table.name)} "
-                    f"({', '.join(q(e.column.name) for e in fk.elements)}) "
-                    f"ON DELETE {fk.ondelete or 'NO ACTION'} ON UPDATE {fk.onupdate or 'NO ACTION'} NOT VALID")
+                conn.exec_driver_sql(add)
         with conn.begin():
-            conn.exec_driver_sql(f"ALTER TABLE {q(table.name)} VALIDATE CONSTRAINT {q(name)}")
+            conn.exec_driver_sql(validate)

@@ -46,6 +46,7 @@ class Entry:
     details: dict = field(default_factory=dict)
     operator: str = field(default_factory=operator)
     tool_version: str = gaingrid.__version__
+    run: str | None = None
     id: int | None = None
 
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import io
 import time
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
 import sqlalchemy as sa
 
-from . import alembic_bridge, batches, dialect, fingerprint, ledger
+from . import alembic_bridge, batches, deferred, dialect, fingerprint, ledger, sync
+from .backfill import BackfillSQL
 from .batches import DEFAULT_BATCH_SIZE, BackfillProgress
 from .errors import MigrateError
 from .namespace import Namespace
@@ -100,9 +102,16 @@ class Migrator:
         with self._connect() as conn:
             return batches.quarantined_rows(conn, namespace_for(self.project, conn), limit)
 
-    def plan(self, to: int | None = None, *, down: bool = False) -> Plan:
-        with self._connect() as conn:
-            state = read_state(self.project, conn)
+    def plan(self, to: int | None = None, *, down: bool = False, start: int | None = None) -> Plan:
+        """What up (or down) would do; with `start`, for a database at that phase, without connecting."""
+        if start is not None:
+            if start != 0:
+                self.project.phase(start)
+            recorded = self.project.phase(start) if start else None
+            state = DatabaseState(recorded, recorded, start == 0)
+        else:
+            with self._connect() as conn:
+                state = read_state(self.project, conn)
         return self._plan(state, to, down=down)
 
     def render_sql(self, plan: Plan) -> str:
@@ -114,7 +123,11 @@ class Migrator:
         start = self.project.phase(plan.start).revision if plan.start else None
         if plan.direction == "down":
             return alembic_bridge.render_sql(cfg, start, self.project.phase(plan.target).revision, down=True)
-        return alembic_bridge.render_sql(cfg, start, plan.steps[-1].revision)
+        rendered = alembic_bridge.render_sql(cfg, start, plan.steps[-1].revision)
+        for phase in plan.steps:
+            if phase.backfills:
+                rendered = _with_backfill_sql(rendered, self.project, phase, ns)
+        return rendered
 
     def _plan(self, state: DatabaseState, to: int | None, *, down: bool) -> Plan:
         _refuse_unusable(state)
@@ -185,7 +198,7 @@ class Migrator:
                 if not phase.backfills:
                     raise MigrateError(f"phase {phase.label} has no backfill; the backfill belongs to a later phase")
                 conn.rollback()
-                return self._timed(conn, phase, "backfill", None, batch_size, on_backfill)
+                return self._timed(conn, phase, "backfill", None, batch_size, on_backfill, uuid.uuid4().hex)
 
     def verify(self, *, strict: bool = True,
                on_progress: Callable[[int, int], None] | None = None) -> Verification:
@@ -202,7 +215,7 @@ class Migrator:
         try:
             ledger.record(engine, ns, ledger.Entry(
                 state.recorded.number, "verify", at, ledger.now(), result.seconds, "ok" if result.ok else "failed",
-                details={"verification": result.to_json()}))
+                details={"verification": result.to_json()}, run=uuid.uuid4().hex))
         finally:
             engine.dispose()
         return result
@@ -210,6 +223,15 @@ class Migrator:
     def history(self, limit: int | None = None) -> list[ledger.Entry]:
         with self._connect() as conn:
             return ledger.entries(conn, namespace_for(self.project, conn), limit)
+
+    def report_html(self) -> str:
+        from . import report
+
+        with self._connect() as conn:
+            state = read_state(self.project, conn)
+            entries = ledger.entries(conn, namespace_for(self.project, conn))
+        label = state.recorded.label if state.recorded else "none (no version record)"
+        return report.render(dialect.redact(self.url), label, entries, ledger.now())
 
     def warnings(self) -> list[str]:
         """Applied migration scripts that changed since they ran."""
@@ -239,8 +261,9 @@ class Migrator:
                     self._ensure_baseline(conn)
                 work = ([(state.recorded, "backfill")] if resume else []) + \
                     [(p, "down" if down else "up") for p in plan.steps]
+                run = uuid.uuid4().hex
                 for phase, direction in work:
-                    results.append(self._timed(conn, phase, direction, backup_used, batch_size, on_backfill))
+                    results.append(self._timed(conn, phase, direction, backup_used, batch_size, on_backfill, run))
                     if on_step:
                         on_step(results[-1])
         return results
@@ -258,7 +281,7 @@ class Migrator:
                 ledger.save_baseline(conn, ns, fp, read_state(self.project, conn).phase_number)
 
     def _timed(self, conn: sa.Connection, phase: Phase, direction: str, backup_used: str | None, batch_size: int,
-               on_backfill: BackfillCallback | None) -> StepResult:
+               on_backfill: BackfillCallback | None, run: str) -> StepResult:
         """One phase step, verified, with its ledger entry (written whether it succeeds or fails)."""
         ns = namespace_for(self.project, conn)
         arrive = self.project.phase(phase.number - 1) if direction == "down" else phase
@@ -271,7 +294,7 @@ class Migrator:
                 on_backfill(progress)
 
         entry = ledger.Entry(arrive.number if direction == "down" else phase.number, direction, started_at,
-                             started_at, 0.0, "failed", backup=backup_used,
+                             started_at, 0.0, "failed", backup=backup_used, run=run,
                              script_sha256=ledger.script_sha256(self.project, phase))
         try:
             if direction != "backfill":
@@ -280,7 +303,7 @@ class Migrator:
                 entry.rows_moved = self.executor.finish(conn, phase, batch_size, sample)
             with self._snapshot() as snapshot:
                 check = run_checks(self.project, snapshot, arrive, baseline=ledger.load_baseline(snapshot, ns),
-                                   strict=False)
+                                   strict=False, only_latest=True)
             entry.details = {"verification": check.to_json(), "throughput": _thin(samples)}
             if not check.ok:
                 failed = next(c for c in check.checks if not (c.ok or c.warning))
@@ -295,6 +318,31 @@ class Migrator:
             entry.seconds = time.perf_counter() - started
             ledger.record(conn.engine, ns, entry)
         return StepResult(phase, "down" if direction == "down" else "up", entry.seconds, entry.rows_moved)
+
+
+def _with_backfill_sql(rendered: str, project: Project, phase: Phase, ns: Namespace) -> str:
+    """Show what the engine adds to a phase with backfills: the sync, in the revision's
+    transaction; then the batches; then the deferred foreign keys."""
+    in_transaction, after = [], []
+    for b in phase.backfills:
+        in_transaction += [f"-- gaingrid: sync triggers for backfill {b.name}"]
+        in_transaction += [s + ";" for s in sync.install_statements(b, ns.dialect, ns)]
+        sql = BackfillSQL(b, ns.dialect, ns)
+        where = sql.range_where(True, True)
+        after += [f"-- gaingrid: backfill {b.name}, in keyset batches (:lo, :hi], each its own transaction:",
+                  sql.quarantine(where) + ";", sql.upsert(where, lock=True) + ";", sql.unquarantine(where) + ";"]
+    if ns.dialect == "postgresql":
+        for name in phase.deferred_foreign_keys:
+            add, validate = deferred.statements(project, phase, name)
+            after += [f"-- gaingrid: deferred foreign key {name}, each statement its own transaction:",
+                      add + ";", validate + ";"]
+    marker = f"version_num='{phase.revision}'"
+    at = rendered.find(marker)
+    commit = rendered.find("COMMIT;", at) if at >= 0 else -1
+    if commit < 0:
+        return rendered + "\n".join(in_transaction + after) + "\n"
+    return (rendered[:commit] + "\n".join(in_transaction) + "\n\n" + rendered[commit:commit + 7] + "\n\n"
+            + "\n".join(after) + "\n" + rendered[commit + 7:])
 
 
 def _thin(samples: list[tuple[float, int]], keep: int = 200) -> list[tuple[float, int]]:

@@ -1,0 +1,144 @@
+"""Workout logs (phase 5): CRUD, filtered keyset-paginated lists, progress."""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime
+from typing import Annotated
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Query, Response, status
+from pydantic import AfterValidator
+
+from gaingrid.models import WorkoutLog
+from gaingrid.service import exercises, progress
+from gaingrid.service.schedule import zone
+
+from ..deps import AuthUser, CurrentUser, PhaseDep, SessionDep, requires
+from ..errors import not_found
+from ..schemas.common import Id, Instant, Text
+from ..schemas.logs import DayOut, LogIn, LogOut, LogPage, LogPatch, ProgressOut, RecordOut
+from .paths import IdPath
+
+router = APIRouter(prefix="/logs", tags=["workout logs"], dependencies=[requires("logs")])
+
+
+def encode_cursor(row: WorkoutLog) -> str:
+    return base64.urlsafe_b64encode(json.dumps([row.date.isoformat(), row.id]).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(value: str) -> tuple[datetime, str]:
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
+        when, last_id = datetime.fromisoformat(raw[0]), raw[1]
+        if not isinstance(last_id, str) or when.tzinfo is not None:
+            raise ValueError
+        return when, last_id
+    except (ValueError, TypeError, IndexError, KeyError, binascii.Error, UnicodeDecodeError):
+        raise ValueError("is not a cursor this API returned") from None
+
+
+Cursor = Annotated[Text(500, 1), AfterValidator(_decode_cursor)]
+Range = Annotated[Instant | None, Query()]
+
+
+def _owned(session, user_id: str, log_id: str) -> WorkoutLog:
+    found = session.scalar(sa.select(WorkoutLog).where(WorkoutLog.id == log_id, WorkoutLog.userId == user_id))
+    if found is None:
+        raise not_found("workout log")
+    return found
+
+
+def _check_exercise(session, phase, user: AuthUser, exercise_id: str) -> dict:
+    found = exercises.visible(session.connection(), phase.number, user.id, exercise_id)
+    if found is None:
+        raise not_found("exercise")
+    return found
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=LogOut)
+def create_log(body: LogIn, session: SessionDep, phase: PhaseDep, user: CurrentUser):
+    _check_exercise(session, phase, user, body.exerciseId)
+    log = WorkoutLog(userId=user.id, **body.model_dump(mode="python"))
+    log.mood = body.mood.value if body.mood else None
+    session.add(log)
+    session.commit()
+    return log
+
+
+@router.get("", response_model=LogPage)
+def list_logs(session: SessionDep, user: CurrentUser,
+              from_: Annotated[Range, Query(alias="from", description="inclusive")] = None,
+              to: Annotated[Range, Query(description="exclusive")] = None,
+              exerciseId: Annotated[Id | None, Query()] = None,
+              cursor: Annotated[Cursor | None, Query()] = None,
+              limit: Annotated[int, Query(ge=1, le=200)] = 50):
+    """Newest first. Keyset pagination: follow nextCursor until it is null."""
+    where = [WorkoutLog.userId == user.id]
+    if from_ is not None:
+        where.append(WorkoutLog.date >= from_)
+    if to is not None:
+        where.append(WorkoutLog.date < to)
+    if exerciseId is not None:
+        where.append(WorkoutLog.exerciseId == exerciseId)
+    if cursor is not None:
+        when, last_id = cursor
+        where.append(sa.or_(WorkoutLog.date < when, sa.and_(WorkoutLog.date == when, WorkoutLog.id < last_id)))
+    rows = list(session.scalars(sa.select(WorkoutLog).where(*where)
+                                .order_by(WorkoutLog.date.desc(), WorkoutLog.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return LogPage(items=[LogOut.model_validate(r) for r in rows],
+                   nextCursor=encode_cursor(rows[-1]) if more else None)
+
+
+@router.get("/progress/{exercise_id}", response_model=ProgressOut)
+def exercise_progress(exercise_id: IdPath, session: SessionDep, phase: PhaseDep, user: CurrentUser,
+                      from_: Annotated[Range, Query(alias="from")] = None,
+                      to: Annotated[Range, Query()] = None):
+    """Volume per day, best weight, estimated 1RM (Epley) and personal records on one exercise."""
+    exercise = _check_exercise(session, phase, user, exercise_id)
+    where = [WorkoutLog.userId == user.id, WorkoutLog.exerciseId == exercise_id]
+    if from_ is not None:
+        where.append(WorkoutLog.date >= from_)
+    if to is not None:
+        where.append(WorkoutLog.date < to)
+    points = [progress.LogPoint(*r) for r in session.execute(
+        sa.select(WorkoutLog.id, WorkoutLog.date, WorkoutLog.sets, WorkoutLog.reps, WorkoutLog.weight).where(*where))]
+    tz = zone(user.row.get("timezone"))
+    result = progress.compute(points, tz)
+    return ProgressOut(
+        exerciseId=exercise_id, exerciseName=exercise["name"], timezone=tz.key,
+        bestWeight=result.best_weight, bestEstimated1RM=result.best_estimated_1rm, bestDailyVolume=result.best_volume,
+        days=[DayOut(date=d.day, logs=d.logs, sets=d.sets, reps=d.reps, volume=d.volume, bestWeight=d.best_weight,
+                     estimated1RM=d.estimated_1rm) for d in result.days],
+        personalRecords=[RecordOut(kind=r.kind, value=r.value, date=r.day, logId=r.log_id) for r in result.records],
+    )
+
+
+@router.get("/{log_id}", response_model=LogOut)
+def get_log(log_id: IdPath, session: SessionDep, user: CurrentUser):
+    return _owned(session, user.id, log_id)
+
+
+@router.patch("/{log_id}", response_model=LogOut)
+def update_log(log_id: IdPath, body: LogPatch, session: SessionDep, phase: PhaseDep, user: CurrentUser):
+    log = _owned(session, user.id, log_id)
+    changes = body.changes()
+    if "exerciseId" in changes:
+        _check_exercise(session, phase, user, changes["exerciseId"])
+    if "mood" in changes:
+        changes["mood"] = changes["mood"].value if changes["mood"] else None
+    for name, value in changes.items():
+        setattr(log, name, value)
+    session.commit()
+    return log
+
+
+@router.delete("/{log_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_log(log_id: IdPath, session: SessionDep, user: CurrentUser):
+    session.execute(sa.delete(WorkoutLog).where(WorkoutLog.id == _owned(session, user.id, log_id).id))
+    session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+

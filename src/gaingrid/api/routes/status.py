@@ -1,0 +1,54 @@
+"""Health and the database's migration phase, for a client's maintenance notice."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import SQLAlchemyError
+
+from gaingrid.migrate.dialect import redact
+from gaingrid.migrate.errors import MigrateError
+from gaingrid.service.phase import FEATURES, LAST_LEGACY, LATEST
+
+router = APIRouter(tags=["status"])
+
+
+class StatusOut(BaseModel):
+    status: str  # "ok" | "maintenance" | "unavailable"
+    database: str  # "postgresql" | "sqlite"
+    phase: int | None  # None when the database can't be read
+    phaseName: str | None
+    latestPhase: int
+    managed: bool | None  # False: no version record yet (run `gaingrid migrate adopt`)
+    features: dict[str, bool]
+    message: str
+
+
+def _features(number: int) -> dict[str, bool]:
+    out = {name: number >= needed for name, (needed, _) in FEATURES.items()}
+    out["legacyWorkouts"] = 1 <= number <= LAST_LEGACY
+    return out
+
+
+@router.get("/status", response_model=StatusOut, responses={503: {"model": StatusOut}})
+def status(request: Request):
+    """Always answers, without authentication. `status` is "maintenance" below the latest phase."""
+    engine = request.app.state.engine
+    try:
+        with engine.connect() as conn:
+            phase = request.app.state.phases.read(conn)
+    except (SQLAlchemyError, MigrateError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        body = StatusOut(status="unavailable", database=engine.dialect.name, phase=None, phaseName=None,
+                         latestPhase=LATEST, managed=None, features=_features(0),
+                         message=f"cannot read the database {redact(engine.url)}: {reason}")
+        return JSONResponse(body.model_dump(), status_code=503)
+    if phase.number >= LATEST:
+        state, message = "ok", f"the database is at phase {phase.number} ({phase.name})"
+    elif phase.number == 0:
+        state, message = "maintenance", "the database is empty: run `gaingrid migrate up`"
+    else:
+        state = "maintenance"
+        message = f"migration in progress: the database is at phase {phase.number} ({phase.name}) of {LATEST}"
+    return StatusOut(status=state, database=engine.dialect.name, phase=phase.number, phaseName=phase.name,
+                     latestPhase=LATEST, managed=phase.managed, features=_features(phase.number), message=message)

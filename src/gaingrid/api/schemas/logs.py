@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import enum
+from datetime import date
+from typing import Annotated
+
+from pydantic import Field
+
+from .common import Id, Input, Instant, Notes, Output, Patch, UtcDatetime
+
+
+class Mood(str, enum.Enum):
+    GREAT = "GREAT"
+    GOOD = "GOOD"
+    OKAY = "OKAY"
+    TIRED = "TIRED"
+    BAD = "BAD"
+
+
+Sets = Annotated[int, Field(ge=1, le=1000)]
+Reps = Annotated[int, Field(ge=1, le=10_000)]
+Weight = Annotated[float, Field(ge=0, le=2000, allow_inf_nan=False, description="kg")]
+Minutes = Annotated[int, Field(ge=0, le=24 * 60)]
+Rating = Annotated[int, Field(ge=1, le=5)]
+
+
+class LogIn(Input):
+    exerciseId: Id
+    date: Instant
+    sets: Sets
+    reps: Reps
+    weight: Weight | None = None
+    durationMinutes: Minutes | None = None
+    rating: Rating | None = None
+    mood: Mood | None = None
+    notes: Notes | None = None
+
+
+class LogPatch(Patch):
+    required = frozenset({"exerciseId", "date", "sets", "reps"})
+
+    exerciseId: Id | None = None
+    date: Instant | None = None
+    sets: Sets | None = None
+    reps: Reps | None = None
+    weight: Weight | None = None
+    durationMinutes: Minutes | None = None
+    rating: Rating | None = None
+    mood: Mood | None = None
+    notes: Notes | None = None
+
+
+class LogOut(Output):
+    id: str
+    exerciseId: str
+    date: UtcDatetime
+    sets: int
+    reps: int
+    weight: float | None
+    durationMinutes: int | None
+    rating: int | None
+    mood: str | None
+    notes: str | None
+    createdAt: UtcDatetime
+    updatedAt: UtcDatetime
+
+
+class LogPage(Output):
+    items: list[LogOut]
+    nextCursor: str | None = Field(description="pass as ?cursor= for the next page; null on the last page")
+
+
+class DayOut(Output):
+    date: date
+    logs: int
+    sets: int
+    reps: int = Field(description="sets × reps, summed")
+    volume: float = Field(description="sets × reps × weight, summed")
+    bestWeight: float | None
+    estimated1RM: float | None = Field(description="Epley: weight × (1 + reps / 30), best of the day")
+
+
+class RecordOut(Output):
+    kind: str = Field(description="weight | estimated1RM | volume")
+    value: float
+    date: date
+    logId: str | None = Field(description="null for a daily volume record")
+
+
+class ProgressOut(Output):
+    exerciseId: str
+    exerciseName: str
+    timezone: str = Field(description="days are calendar days in this timezone")
+    bestWeight: float | None
+    bestEstimated1RM: float | None
+    bestDailyVolume: float | None
+    days: list[DayOut]
+    personalRecords: list[RecordOut]

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import enum
+from datetime import time
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field, model_validator
+
+from .common import Id, Input, Output, Patch, Page, Text, UtcDatetime
+
+
+class Frequency(str, enum.Enum):
+    DAILY = "DAILY"
+    WEEKLY = "WEEKLY"
+
+
+class Weekday(str, enum.Enum):
+    MONDAY = "MONDAY"
+    TUESDAY = "TUESDAY"
+    WEDNESDAY = "WEDNESDAY"
+    THURSDAY = "THURSDAY"
+    FRIDAY = "FRIDAY"
+    SATURDAY = "SATURDAY"
+    SUNDAY = "SUNDAY"
+
+    @property
+    def index(self) -> int:
+        return list(Weekday).index(self)
+
+
+def _wall_clock(value: time) -> time:
+    if value.tzinfo is not None:
+        raise ValueError("is a time of day in the user's timezone: leave out the offset")
+    return value.replace(microsecond=0)
+
+
+TimeOfDay = Annotated[time, AfterValidator(_wall_clock), Field(description="HH:MM, in the user's timezone")]
+Message = Text(500)
+
+
+def check_schedule(frequency: str, weekday: Weekday | None) -> str | None:
+    """Why this frequency/weekday pair is invalid, or None."""
+    if frequency == Frequency.WEEKLY and weekday is None:
+        return "a WEEKLY reminder needs a weekday"
+    if frequency == Frequency.DAILY and weekday is not None:
+        return "a DAILY reminder has no weekday"
+    return None
+
+
+class ReminderIn(Input):
+    time: TimeOfDay
+    frequency: Frequency
+    weekday: Weekday | None = Field(default=None, description="WEEKLY only")
+    message: Message | None = None
+    trainingPlanId: Id | None = None
+    active: bool = True
+
+    @model_validator(mode="after")
+    def _schedule(self) -> "ReminderIn":
+        problem = check_schedule(self.frequency, self.weekday)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+
+class ReminderPatch(Patch):
+    required = frozenset({"time", "frequency", "active"})
+
+    time: TimeOfDay | None = None
+    frequency: Frequency | None = None
+    weekday: Weekday | None = None
+    message: Message | None = None
+    trainingPlanId: Id | None = None
+    active: bool | None = None
+
+
+class ReminderOut(Output):
+    id: str
+    time: time
+    frequency: str
+    weekday: str | None
+    message: str | None
+    trainingPlanId: str | None
+    active: bool
+    lastSent: UtcDatetime | None
+    createdAt: UtcDatetime
+    updatedAt: UtcDatetime
+
+    @classmethod
+    def of(cls, row: Any) -> "ReminderOut":
+        weekly = row.frequency == Frequency.WEEKLY
+        return cls(id=row.id, time=row.time.time(), frequency=row.frequency,
+                   weekday=list(Weekday)[row.time.weekday()].value if weekly else None,
+                   message=row.message, trainingPlanId=row.trainingPlanId, active=row.active,
+                   lastSent=row.lastSent, createdAt=row.createdAt, updatedAt=row.updatedAt)
+
+
+class ReminderPage(Page):
+    items: list[ReminderOut]

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import enum
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+
+from gaingrid.service.schedule import is_timezone
+
+from .common import Input, Name, Output, Patch, Text, UtcDatetime
+
+
+def _email(value: str) -> str:
+    local, at, domain = value.partition("@")
+    if not at or not local or "." not in domain.strip(".") or any(c.isspace() for c in value) or "@" in domain:
+        raise ValueError("must be an email address like name@example.com")
+    return value.lower()
+
+
+def _timezone(value: str) -> str:
+    if not is_timezone(value):
+        raise ValueError(f"{value!r} is not an IANA timezone name such as Europe/Berlin")
+    return value
+
+
+Email = Annotated[Text(254, 3), AfterValidator(_email)]
+Password = Annotated[str, Field(min_length=8, max_length=256)]
+Timezone = Annotated[Text(64, 1), AfterValidator(_timezone)]
+Weight = Annotated[float, Field(gt=0, le=700, description="body weight in kg")]
+Height = Annotated[int, Field(ge=30, le=300, description="height in cm")]
+Goals = Text(2000)
+
+
+class FitnessLevel(str, enum.Enum):
+    BEGINNER = "BEGINNER"
+    INTERMEDIATE = "INTERMEDIATE"
+    ADVANCED = "ADVANCED"
+
+
+PROFILE_FIELDS = ("timezone", "weight", "height", "fitnessLevel", "goals")
+
+
+class ProfileFields(Input):
+    timezone: Timezone | None = None
+    weight: Weight | None = None
+    height: Height | None = None
+    fitnessLevel: FitnessLevel | None = None
+    goals: Goals | None = None
+
+
+class RegisterIn(ProfileFields):
+    email: Email
+    password: Password
+    name: Name | None = None
+
+
+class LoginIn(Input):
+    email: Email
+    password: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class TokenOut(Output):
+    accessToken: str
+    tokenType: str = "bearer"
+    expiresAt: UtcDatetime
+
+
+class ProfilePatch(Patch, ProfileFields):
+    name: Name | None = None
+
+
+class UserOut(Output):
+    id: str
+    email: str
+    name: str | None
+    createdAt: UtcDatetime
+    updatedAt: UtcDatetime
+    # Null until phase 2 adds them.
+    timezone: str | None = None
+    lastLogin: UtcDatetime | None = None
+    isActive: bool = True
+    weight: float | None = None
+    height: int | None = None
+    fitnessLevel: str | None = None
+    goals: str | None = None
+

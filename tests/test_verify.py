@@ -1,0 +1,205 @@
+"""Verification names exactly what differs; the ledger records every run;
+rehearse proves the migration on a clone without writing to the source."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from gaingrid.cli import app
+from gaingrid.data.demo_data import DemoDataOptions
+from gaingrid.migrate import dialect, ledger
+from gaingrid.migrate.errors import MigrateError
+from gaingrid.migrate.rehearse import rehearse
+from gaingrid.migrate.runner import Migrator
+from gaingrid.migrate.state import live_shape
+from gaingrid.phases import GAINGRID
+from tests import pg_server
+from tests.harness import engine_for, legacy_database, snapshot
+
+MILLION = DemoDataOptions(seed=1, users=1334, workouts_per_user=150, exercises_per_workout=5, months=12)
+THOUSANDS = DemoDataOptions(seed=2, users=12, workouts_per_user=50, exercises_per_workout=5, months=6, exercises=200)
+
+
+def plant_differences(engine: sa.Engine) -> dict[str, str]:
+    """One changed field in one row, one missing row, one extra row."""
+    with engine.begin() as conn:
+        ids = [r[0] for r in conn.exec_driver_sql('SELECT id FROM "WorkoutLog" ORDER BY id LIMIT 3 OFFSET 500')]
+        changed, missing, template = ids
+        conn.exec_driver_sql(f"UPDATE \"WorkoutLog\" SET reps = reps + 1 WHERE id = '{changed}'")
+        conn.exec_driver_sql(f"DELETE FROM \"WorkoutLog\" WHERE id = '{missing}'")
+        conn.exec_driver_sql(
+            'INSERT INTO "WorkoutLog" (id, "userId", "exerciseId", date, sets, reps, "createdAt", "updatedAt") '
+            f"SELECT 'planted-extra', \"userId\", \"exerciseId\", date, 1, 1, \"createdAt\", \"updatedAt\" "
+            f"FROM \"WorkoutLog\" WHERE id = '{template}'")
+    return {"changed": changed, "missing": missing, "extra": "planted-extra"}
+
+
+def failed(result) -> dict[str, object]:
+    return {c.name: c for c in result.checks if not c.ok}
+
+
+def assert_names_exactly(result, planted: dict[str, str]) -> None:
+    bad = failed(result)
+    assert not result.ok
+    assert set(bad) == {"workout_log: every row matches its source", "workout_log: no row missing",
+                        "workout_log: no extra row", "workout_log: counts reconcile"}
+    (row,) = bad["workout_log: every row matches its source"].data["rows"]
+    assert row["key"] == planted["changed"] and list(row["fields"]) == ["reps"]
+    expected, actual = row["fields"]["reps"]
+    assert actual == expected + 1
+    assert bad["workout_log: no row missing"].data["keys"] == [planted["missing"]]
+    assert bad["workout_log: no extra row"].data["keys"] == [planted["extra"]]
+
+
+def test_verify_names_exactly_the_planted_differences_on_sqlite(sqlite_url: str) -> None:
+    migrator = legacy_database(sqlite_url, THOUSANDS)
+    migrator.up()
+    assert migrator.verify().ok
+    engine = engine_for(migrator)
+    planted = plant_differences(engine)
+    engine.dispose()
+    assert_names_exactly(migrator.verify(), planted)
+    out = CliRunner().invoke(app, ["migrate", "verify", "--json", "--database-url", sqlite_url])
+    assert out.exit_code == 1
+    report = json.loads(out.stdout)
+    assert report["ok"] is False and report["phase"] == 6
+    human = CliRunner().invoke(app, ["migrate", "verify", "--database-url", sqlite_url])
+    assert human.exit_code == 1 and planted["changed"] in human.output and "planted-extra" in human.output
+
+
+@pytest.mark.slow
+def test_verify_finds_one_changed_field_among_a_million_rows_on_postgresql(pg_url: str) -> None:
+    migrator = legacy_database(pg_url, MILLION)
+    migrator.up()
+    engine = engine_for(migrator)
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql('SELECT count(*) FROM "WorkoutLog"').scalar_one() > 990_000
+        planted = plant_differences(engine)
+    finally:
+        engine.dispose()
+    assert_names_exactly(migrator.verify(), planted)
+
+
+def test_legacy_changes_fail_a_strict_verify_and_warn_when_the_app_writes(db_url: str) -> None:
+    migrator = legacy_database(db_url)
+    migrator.up()
+    engine = engine_for(migrator)
+    with engine.begin() as conn:
+        conn.exec_driver_sql('UPDATE "User" SET name = \'Renamed\' WHERE id = (SELECT min(id) FROM "User")')
+    engine.dispose()
+    strict = migrator.verify()
+    assert list(failed(strict)) == ["legacy data untouched"]
+    assert "User: same row count, but the contents differ" in failed(strict)["legacy data untouched"].detail
+    relaxed = migrator.verify(strict=False)
+    assert relaxed.ok and any(c.warning for c in relaxed.checks)
+
+
+def test_the_ledger_records_every_run_and_status_warns_when_a_script_changed(db_url: str, tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    migrator = legacy_database(db_url)
+    migrator.up(to=3, backup=lambda: "/backups/b1.dump")
+    with pytest.raises(MigrateError):
+        migrator.down(to=0)
+    history = migrator.history()
+    ran = [(e.phase, e.direction, e.outcome) for e in history]
+    assert ran == [(1, "up", "ok"), (2, "up", "ok"), (3, "up", "ok")]
+    assert all(e.backup == "/backups/b1.dump" for e in history[1:])
+    assert all(e.script_sha256 and e.operator and e.tool_version for e in history)
+    assert history[1].details["verification"]["ok"] is True
+    assert migrator.warnings() == []
+
+    # A migration script edited after it ran is flagged, as Flyway and Prisma do.
+    from alembic.script import ScriptDirectory
+    from gaingrid.migrate.alembic_bridge import config
+    from gaingrid.migrate.namespace import Namespace
+    script = ScriptDirectory.from_config(config(GAINGRID, Namespace("x", "sqlite"))).get_revision("0002_extend_user_model")
+    copy = tmp_path / "0002.py"
+    shutil.copy(script.path, copy)
+    monkeypatch.setattr(ledger, "script_sha256",
+                        lambda project, phase: "0" * 64 if phase.number == 2 else ledger_sha(project, phase))
+    (warning,) = migrator.warnings()
+    assert "phase 2 extend_user_model has changed since it was applied" in warning
+    result = CliRunner().invoke(app, ["migrate", "history", "--database-url", str(migrator.url)])
+    assert result.exit_code == 0 and "up" in result.output
+
+
+ledger_sha = ledger.script_sha256
+
+
+def test_a_failed_phase_is_in_the_ledger(sqlite_url: str) -> None:
+    migrator = legacy_database(sqlite_url)
+    migrator.up(to=7)
+    engine = engine_for(migrator)
+    with engine.begin() as conn:  # archived WorkoutExercise rows can no longer go back
+        conn.exec_driver_sql('DELETE FROM "Workout" WHERE id = (SELECT min(id) FROM "Workout")')
+    engine.dispose()
+    with pytest.raises(MigrateError):
+        migrator.down(to=6)
+    last = migrator.history()[-1]
+    assert (last.phase, last.direction, last.outcome) == (6, "down", "failed") and "foreign key" in last.error
+
+
+def _source_state(url: str):
+    engine = dialect.create_engine(dialect.parse_url(url))
+    try:
+        with engine.connect() as conn:
+            return snapshot(engine), live_shape(GAINGRID, conn)
+    finally:
+        engine.dispose()
+
+
+def test_rehearse_runs_everything_on_a_clone_and_never_writes_to_the_source(db_url: str) -> None:
+    migrator = legacy_database(db_url)
+    before = _source_state(str(migrator.url))
+    file_bytes = Path(migrator.url.database).read_bytes() if migrator.url.get_backend_name() == "sqlite" else None
+    steps = []
+    result = rehearse(GAINGRID, migrator.url, on_step=steps.append)
+    assert result.ok, result.failure
+    assert [s.label for s in result.steps] == ["up", "verify", "down to phase 1", "compare with the source",
+                                               "up again", "verify again"]
+    assert result.steps[0].rows_moved > 0 and result.steps[0].rows_moved == result.steps[4].rows_moved
+    assert _source_state(str(migrator.url)) == before
+    assert migrator.status().phase_number == 1 and migrator.history() == migrator.history()[:1]
+    if file_bytes is not None:
+        assert Path(migrator.url.database).read_bytes() == file_bytes
+    else:
+        assert result.longest_lock_wait is not None
+        engine = dialect.create_engine(migrator.url)
+        with engine.connect() as conn:
+            clones = conn.exec_driver_sql("SELECT count(*) FROM pg_database WHERE strpos(datname, 'rehearsal') > 0").scalar()
+        engine.dispose()
+        assert clones == 0
+
+
+def test_rehearse_without_createdb_says_which_privilege_is_missing(pg_admin_url: str, pg_url: str) -> None:
+    legacy_database(pg_url)
+    admin = sa.create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql("DROP ROLE IF EXISTS rehearser")
+        conn.exec_driver_sql("CREATE ROLE rehearser LOGIN NOCREATEDB")
+    admin.dispose()
+    url = dialect.parse_url(pg_url).set(username="rehearser")
+    result = CliRunner().invoke(app, ["migrate", "rehearse", "--database-url", url.render_as_string(hide_password=False)])
+    assert result.exit_code == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert "CREATEDB" in line and "rehearser" in line
+
+
+def test_up_backs_up_first_from_the_cli(sqlite_url: str, tmp_path: Path) -> None:
+    legacy_database(sqlite_url)
+    backups = tmp_path / "bk"
+    result = CliRunner().invoke(app, ["migrate", "up", "--to", "2", "--backup-dir", str(backups),
+                                      "--database-url", sqlite_url])
+    assert result.exit_code == 0, result.output
+    (manifest,) = backups.glob("*.manifest.json")
+    assert json.loads(manifest.read_text())["phase"] == 1
+    assert Migrator(GAINGRID, sqlite_url).history()[-1].backup.endswith(".sqlite")
+    skipped = CliRunner().invoke(app, ["migrate", "up", "--to", "3", "--no-backup", "--backup-dir", str(backups),
+                                       "--database-url", sqlite_url])
+    assert skipped.exit_code == 0 and len(list(backups.glob("*.manifest.json"))) == 1

@@ -50,16 +50,30 @@ def run_demo(path: Path, *, seed: int, users: int, console: Console) -> None:
     fill_legacy(migrator, DemoDataOptions(seed=seed, users=users), console)
     before = row_counts(migrator.url)
     reporting.print_counts(console, before)
-    console.rule("2. the phased migration, each phase verified")
+    console.rule("2. the phased migration: a backup first, then each phase applied and verified")
+    backups = path.parent / f"{path.stem}-backups"
     with reporting.progress_bars(console) as update:
         migrator.up(on_step=lambda r: reporting.print_step(console, r),
-                    on_backfill=lambda p: update(p.name, p.done, p.total))
+                    on_backfill=lambda p: update(p.name, p.done, p.total), backup=lambda: _backup(migrator, backups))
     console.rule("3. where the database stands")
     reporting.print_status(console, GAINGRID, migrator.url, migrator.status())
     reporting.print_backfills(console, migrator.backfills())
     after = row_counts(migrator.url)
     kept = all(after.get(t) == n for t, n in before.items())
     reporting.print_counts(console, after)
-    console.print(f"legacy rows kept: {'yes, every table' if kept else 'NO'}; database file: {path}")
-    if not kept:
-        raise MigrateError("row counts changed during the migration")
+    console.print(f"legacy rows kept: {'yes, every table' if kept else 'NO'}")
+    console.rule("4. verification: every phase's checks, the backfill row by row")
+    result = migrator.verify()
+    reporting.print_verification(console, result)
+    report = path.with_suffix(".report.html")
+    report.write_text(migrator.report_html(), encoding="utf-8")
+    console.print(f"database: {path}   backup: {backups}/   report: {report}", markup=False, soft_wrap=True)
+    if not kept or not result.ok:
+        raise MigrateError("the demo migration did not verify")
+
+
+def _backup(migrator: Migrator, directory: Path) -> str:
+    from gaingrid.migrate.backup import create_backup
+
+    path, _ = create_backup(migrator.project, migrator.url, directory)
+    return str(path)

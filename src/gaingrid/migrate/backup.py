@@ -76,7 +76,7 @@ def create_backup(project: Project, url: sa.URL, directory: Path) -> tuple[Path,
     backend = url.get_backend_name()
     if backend == "sqlite":
         _require_sqlite_file(url)
-    with _connection(url) as conn:
+    with dialect.connection(url) as conn:
         tools = pg_tools(server_major(conn)) if backend == "postgresql" else None
         _prepare_directory(directory)
         if tools:  # state, fingerprint and pg_dump all see one snapshot
@@ -220,7 +220,7 @@ def restore_backup(project: Project, url: sa.URL, path: Path) -> Manifest:
         raise MigrateError(f"{backup.name} is a {manifest.dialect} backup; it cannot be restored "
                            f"into the {backend} database {dialect.redact(url)}")
     verify_file(backup, manifest)
-    with _connection(url) as conn:
+    with dialect.connection(url) as conn:
         tools = pg_tools(server_major(conn)) if backend == "postgresql" else None
         if tools:
             _run([tools.pg_restore, "--list", str(backup)], stdout=subprocess.DEVNULL,
@@ -250,19 +250,6 @@ def _verify_restored(project: Project, conn: sa.Connection, manifest: Manifest) 
 
 
 # -- connections ------------------------------------------------------------------------------------
-
-@contextmanager
-def _connection(url: sa.URL) -> Iterator[sa.Connection]:
-    engine = dialect.create_engine(url)
-    try:
-        conn = dialect.connect(engine)
-        try:
-            yield conn
-        finally:
-            conn.close()
-    finally:
-        engine.dispose()
-
 
 # -- SQLite -----------------------------------------------------------------------------------------
 

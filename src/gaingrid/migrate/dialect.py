@@ -84,6 +84,20 @@ def connect(engine: sa.Engine) -> sa.Connection:
         raise MigrateError(f"cannot connect to {redact(engine.url)}: {reason}") from None
 
 
+@contextmanager
+def connection(url: sa.URL, *, migrating: bool = False) -> Iterator[sa.Connection]:
+    """A checked connection on a private engine, disposed of afterwards."""
+    engine = create_engine(url, migrating=migrating)
+    try:
+        conn = connect(engine)
+        try:
+            yield conn
+        finally:
+            conn.close()
+    finally:
+        engine.dispose()
+
+
 def foreign_key_violations(conn: sa.Connection) -> list[str]:
     """SQLite only: rows that break a foreign key (checked because enforcement is off while migrating)."""
     if conn.dialect.name != "sqlite":

@@ -48,13 +48,9 @@ class Rehearsal:
 
 def _legacy_fingerprint(project: Project, url: sa.URL) -> fingerprint.Fingerprint:
     columns = fingerprint.columns_at_phase(project, 1)
-    engine = dialect.create_engine(url)
-    try:
-        with engine.connect() as conn:
-            present = fingerprint.live_columns(conn, list(columns))
-            return fingerprint.take(conn, {t: columns[t] for t in present})
-    finally:
-        engine.dispose()
+    with dialect.connection(url) as conn:
+        present = fingerprint.live_columns(conn, list(columns))
+        return fingerprint.take(conn, {t: columns[t] for t in present})
 
 
 @contextmanager
@@ -93,13 +89,9 @@ def _clone(project: Project, url: sa.URL) -> Iterator[sa.URL]:
 def _require_clone_privilege(url: sa.URL) -> None:
     if url.get_backend_name() != "postgresql":
         return
-    engine = dialect.create_engine(url)
-    try:
-        with dialect.connect(engine) as conn:
-            can = conn.exec_driver_sql("SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user").scalar()
-            user = conn.exec_driver_sql("SELECT current_user").scalar()
-    finally:
-        engine.dispose()
+    with dialect.connection(url) as conn:
+        can = conn.exec_driver_sql("SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user").scalar()
+        user = conn.exec_driver_sql("SELECT current_user").scalar()
     if not can:
         raise MigrateError(f"rehearse needs a scratch database: role {user!r} lacks the CREATEDB privilege "
                            f"(grant it with ALTER ROLE {q(user)} CREATEDB, or rehearse as another role)")

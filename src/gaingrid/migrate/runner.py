@@ -58,17 +58,8 @@ class Migrator:
 
     # -- connections ---------------------------------------------------------
 
-    @contextmanager
-    def _connect(self, *, migrating: bool = False) -> Iterator[sa.Connection]:
-        engine = dialect.create_engine(self.url, migrating=migrating)
-        try:
-            conn = dialect.connect(engine)
-            try:
-                yield conn
-            finally:
-                conn.close()
-        finally:
-            engine.dispose()
+    def _connect(self, *, migrating: bool = False):
+        return dialect.connection(self.url, migrating=migrating)
 
     @contextmanager
     def _snapshot(self) -> Iterator[sa.Connection]:

@@ -4,7 +4,7 @@ import enum
 from datetime import time
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, WithJsonSchema, model_validator
 
 from .common import Id, Input, Output, Patch, Page, Text, UtcDatetime
 
@@ -34,7 +34,10 @@ def _wall_clock(value: time) -> time:
     return value.replace(microsecond=0)
 
 
-TimeOfDay = Annotated[time, AfterValidator(_wall_clock), Field(description="HH:MM, in the user's timezone")]
+# Documented as a pattern, not format "time": RFC 3339 times carry an offset, and this one must not.
+TimeOfDay = Annotated[time, AfterValidator(_wall_clock), WithJsonSchema({
+    "type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$", "examples": ["07:30"],
+    "description": "HH:MM or HH:MM:SS, wall-clock time in the user's timezone"})]
 Message = Text(500)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, WithJsonSchema
 
 from gaingrid.service.schedule import is_timezone
 
@@ -23,7 +23,8 @@ def _timezone(value: str) -> str:
     return value
 
 
-Email = Annotated[Text(254, 3), AfterValidator(_email)]
+Email = Annotated[Text(254, 3), AfterValidator(_email),
+                  WithJsonSchema({"type": "string", "format": "email", "maxLength": 254})]
 Password = Annotated[str, Field(min_length=8, max_length=256)]
 Timezone = Annotated[Text(64, 1), AfterValidator(_timezone)]
 Weight = Annotated[float, Field(gt=0, le=700, description="body weight in kg")]

@@ -13,7 +13,6 @@ from sqlalchemy.exc import DBAPIError
 
 from gaingrid.data.demo_data import DemoDataOptions
 from gaingrid.migrate import dialect
-from gaingrid.migrate.runner import Migrator
 from tests.harness import engine_for, legacy_database, scalar
 
 # The mapping, written out independently of the engine's SQL.

@@ -3,7 +3,6 @@ every table, and no row is lost or changed on the way (pgroll's harness)."""
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 
 from gaingrid.migrate.errors import MigrateError
 from gaingrid.migrate.state import read_state

@@ -18,7 +18,6 @@ from gaingrid.migrate.rehearse import rehearse
 from gaingrid.migrate.runner import Migrator
 from gaingrid.migrate.state import live_shape
 from gaingrid.phases import GAINGRID
-from tests import pg_server
 from tests.harness import engine_for, legacy_database, snapshot
 
 MILLION = DemoDataOptions(seed=1, users=1334, workouts_per_user=150, exercises_per_workout=5, months=12)

@@ -24,11 +24,10 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
 import sqlalchemy as sa
 

@@ -7,8 +7,8 @@ only when a command is built or runs, never at import time.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
-from typing import Annotated, Optional
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
@@ -55,7 +55,7 @@ def _serve(database_url: str | None, host: str, port: int) -> None:
     settings = _settings(database_url)
     app = create_app(settings)
     console.print(f"GainGrid API on http://{host}:{port} (docs at /docs), "
-                  f"database {dialect.redact(settings.database_url)}")
+                  f"database {dialect.redact(settings.database_url)}", soft_wrap=True, markup=False)
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 
@@ -84,19 +84,19 @@ def _catalog_load(database_url: str | None) -> None:
 
 def _instant(text: str | None) -> datetime:
     if text is None:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise ValueError(f"--now {text!r} is not an ISO 8601 date-time like 2025-03-30T05:00:00Z") from None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def reminders_dispatch(
     database_url: cli.DatabaseUrl = None,
-    now: Annotated[Optional[str], typer.Option(help="The current instant, ISO 8601 (naive = UTC) [default: now]")] = None,
+    now: Annotated[str | None, typer.Option(help="The current instant, ISO 8601 (naive = UTC) [default: now]")] = None,
     window: Annotated[int, typer.Option(min=1, max=7 * 24 * 60, help="Send a reminder at most this many minutes late.")] = 60,
-    sender: Annotated[Optional[str], typer.Option(help="package.module:function taking a Notification [default: the log]")] = None,
+    sender: Annotated[str | None, typer.Option(help="package.module:function taking a Notification [default: the log]")] = None,
 ) -> None:
     """Send the reminders due now in each user's timezone, once per period (run it every few minutes)."""
     cli.one_line_errors(_dispatch)(database_url, now, window, sender)
@@ -114,7 +114,7 @@ def _dispatch(database_url: str | None, now: str | None, window: int, sender: st
     finally:
         engine.dispose()
     console.print(f"reminders: {len(result.sent)} sent, {len(result.failed)} failed, "
-                  f"{result.checked} active checked at {at.astimezone(timezone.utc).isoformat()}")
+                  f"{result.checked} active checked at {at.astimezone(UTC).isoformat()}")
     if result.failed:
         raise typer.Exit(1)
 

@@ -10,11 +10,36 @@ import logging
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
+from pydantic import BaseModel
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+)
 
 from gaingrid.migrate.errors import MigrateError
 
 log = logging.getLogger("gaingrid.api")
+
+
+class Problem(BaseModel):
+    detail: str
+
+
+_MEANING = {
+    401: "no bearer token, or one that is invalid or expired, or a deactivated account",
+    404: "no such resource for this user (another user's resources do not exist for you)",
+    409: "conflicts with existing data",
+    410: "retired at the database's phase",
+    503: "the database is below the phase this needs (the detail says which), or unavailable",
+}
+
+
+def documented(*codes: int) -> dict[int | str, dict]:
+    """OpenAPI entries for the error answers a router gives."""
+    return {code: {"model": Problem, "description": _MEANING[code]} for code in codes}
 
 
 class PhaseUnavailable(Exception):

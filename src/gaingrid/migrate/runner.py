@@ -50,11 +50,11 @@ BackupHook = Callable[[], str]  # takes a backup, returns where it is
 
 
 class Migrator:
-    def __init__(self, project: Project, url: str | sa.URL, *, lock_timeout: float = 5.0) -> None:
+    def __init__(self, project: Project, url: str | sa.URL, *, lock_timeout: float = 5.0, lock_retries: int = 5) -> None:
         self.project = project
         self.url = dialect.parse_url(url) if isinstance(url, str) else url
         self.lock_timeout = lock_timeout
-        self.executor = PhaseExecutor(project, self.url)
+        self.executor = PhaseExecutor(project, self.url, lock_retries=lock_retries)
 
     # -- connections ---------------------------------------------------------
 

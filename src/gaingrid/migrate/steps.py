@@ -2,6 +2,7 @@
 and, for a phase with backfills, the second half: fill, deferred keys, check."""
 from __future__ import annotations
 
+import time
 from typing import Callable
 
 import sqlalchemy as sa
@@ -16,10 +17,14 @@ from .state import namespace_for, validate_phase
 BackfillCallback = Callable[[BackfillProgress], None]
 
 
+LOCK_NOT_AVAILABLE = "55P03"
+
+
 class PhaseExecutor:
-    def __init__(self, project: Project, url: sa.URL) -> None:
+    def __init__(self, project: Project, url: sa.URL, *, lock_retries: int = 5) -> None:
         self.project = project
         self.url = url
+        self.lock_retries = lock_retries
 
     def incomplete(self, conn: sa.Connection, phase: Phase) -> bool:
         ns = namespace_for(self.project, conn)
@@ -72,15 +77,23 @@ class PhaseExecutor:
             if broken:
                 raise MigrateError(f"phase {phase.label} would leave rows that break a foreign key: {', '.join(broken[:5])}")
 
-        try:
-            if down:
-                alembic_bridge.downgrade(alembic_bridge.config(self.project, ns, connection=conn, on_version_apply=on_applied), arrive.revision)
-            else:
-                alembic_bridge.upgrade(alembic_bridge.config(self.project, ns, connection=conn, on_version_apply=on_applied), phase.revision)
-        except DBAPIError as exc:
-            conn.rollback()
-            raise MigrateError(f"phase {phase.label} {'down' if down else 'up'} failed and was rolled back: "
-                               f"{first_line(exc)}") from None
+        cfg = alembic_bridge.config(self.project, ns, connection=conn, on_version_apply=on_applied)
+        for attempt in range(self.lock_retries + 1):
+            try:
+                if down:
+                    alembic_bridge.downgrade(cfg, arrive.revision)
+                else:
+                    alembic_bridge.upgrade(cfg, phase.revision)
+                return
+            except DBAPIError as exc:
+                conn.rollback()
+                # lock_timeout expired: the app holds a conflicting lock. Back off and try again
+                # rather than queue every writer behind our DDL.
+                if getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE and attempt < self.lock_retries:
+                    time.sleep(min(0.5 * 2 ** attempt, 10.0))
+                    continue
+                raise MigrateError(f"phase {phase.label} {'down' if down else 'up'} failed and was rolled back: "
+                                   f"{first_line(exc)}") from None
 
 
 def first_line(exc: DBAPIError) -> str:

@@ -12,9 +12,10 @@ the catalog columns of the rows it loaded earlier.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Iterable
+from typing import Any
 
 import sqlalchemy as sa
 

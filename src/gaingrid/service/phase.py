@@ -28,7 +28,7 @@ FEATURES: dict[str, tuple[int, str]] = {
     "plans": (3, "training plans"),
     "reminders": (3, "reminders"),
     "catalog": (4, "catalog fields and filters"),
-    "plan_exercises": (4, "plan exercises"),
+    "planExercises": (4, "plan exercises"),
     "logs": (5, "workout logs"),
 }
 

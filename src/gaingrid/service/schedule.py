@@ -8,12 +8,11 @@ day. Rows written by other apps with any date read the same way.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 REFERENCE_MONDAY = date(2024, 1, 1)
-UTC = timezone.utc
 
 
 @lru_cache(maxsize=1)

@@ -7,7 +7,7 @@ anything that must work across phases uses these per-phase copies instead.
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import sqlalchemy as sa
 
@@ -15,7 +15,7 @@ from gaingrid.migrate.schema import metadata_at_phase
 from gaingrid.models import metadata
 
 
-@lru_cache(maxsize=None)
+@cache
 def _at(phase: int) -> sa.MetaData:
     return metadata_at_phase(metadata, phase)
 

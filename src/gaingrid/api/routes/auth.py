@@ -1,7 +1,7 @@
 """Register, log in, and the user's own profile."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, status
 
@@ -9,10 +9,18 @@ from gaingrid.models import utcnow
 from gaingrid.service import users
 
 from ..deps import CurrentUser, PasswordsDep, PhaseDep, SessionDep, TokensDep
-from ..errors import PhaseUnavailable, conflict, unauthorized
-from ..schemas.users import PROFILE_FIELDS, LoginIn, ProfilePatch, RegisterIn, TokenOut, UserOut
+from ..errors import PhaseUnavailable, conflict, documented, unauthorized
+from ..schemas.users import (
+    PROFILE_FIELDS,
+    LoginIn,
+    ProfilePatch,
+    RegisterIn,
+    TokenOut,
+    UserOut,
+)
 
-router = APIRouter(tags=["accounts"])
+router = APIRouter(tags=["accounts"],
+                   responses=documented(401, 409, 503))
 
 
 def _profile_allowed(phase, fields: set[str]) -> None:
@@ -51,7 +59,7 @@ def login(body: LoginIn, session: SessionDep, phase: PhaseDep, passwords: Passwo
         users.update(conn, phase.number, row["id"], {"lastLogin": utcnow()})
         session.commit()
     token = tokens.issue(row["id"])
-    return TokenOut(accessToken=token.value, expiresAt=datetime.fromtimestamp(token.expires_at, timezone.utc))
+    return TokenOut(accessToken=token.value, expiresAt=datetime.fromtimestamp(token.expires_at, UTC))
 
 
 @router.get("/me", response_model=UserOut)

@@ -10,12 +10,13 @@ from gaingrid.service import exercises
 from gaingrid.service.exercises import Filters
 
 from ..deps import CurrentUser, PhaseDep, SessionDep
-from ..errors import PhaseUnavailable, not_found
+from ..errors import PhaseUnavailable, documented, not_found
 from ..schemas.common import Text
 from ..schemas.exercises import ExerciseOut, ExercisePage
 from .paths import IdPath, Limit, Offset
 
-router = APIRouter(prefix="/exercises", tags=["exercises"])
+router = APIRouter(prefix="/exercises", tags=["exercises"],
+                   responses=documented(401, 404, 503))
 Filter = Text(100, 1) | None
 
 

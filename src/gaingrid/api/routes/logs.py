@@ -16,12 +16,21 @@ from gaingrid.service import exercises, progress
 from gaingrid.service.schedule import zone
 
 from ..deps import AuthUser, CurrentUser, PhaseDep, SessionDep, requires
-from ..errors import not_found
+from ..errors import documented, not_found
 from ..schemas.common import Id, Instant, Text
-from ..schemas.logs import DayOut, LogIn, LogOut, LogPage, LogPatch, ProgressOut, RecordOut
+from ..schemas.logs import (
+    DayOut,
+    LogIn,
+    LogOut,
+    LogPage,
+    LogPatch,
+    ProgressOut,
+    RecordOut,
+)
 from .paths import IdPath
 
-router = APIRouter(prefix="/logs", tags=["workout logs"], dependencies=[requires("logs")])
+router = APIRouter(prefix="/logs", tags=["workout logs"], dependencies=[requires("logs")],
+                   responses=documented(401, 404, 503))
 
 
 def encode_cursor(row: WorkoutLog) -> str:

@@ -11,13 +11,23 @@ from gaingrid.service import plans
 from gaingrid.service.phase import DbPhase
 
 from ..deps import CurrentUser, PhaseDep, SessionDep, requires
-from ..errors import conflict, not_found
-from ..schemas.plans import (PlanDetailOut, PlanExerciseIn, PlanExerciseOut, PlanExercisePatch, PlanIn, PlanOut,
-                             PlanPage, PlanPatch, PlanStatus)
+from ..errors import conflict, documented, not_found
+from ..schemas.plans import (
+    PlanDetailOut,
+    PlanExerciseIn,
+    PlanExerciseOut,
+    PlanExercisePatch,
+    PlanIn,
+    PlanOut,
+    PlanPage,
+    PlanPatch,
+    PlanStatus,
+)
 from .paths import IdPath, Limit, Offset
 
-router = APIRouter(prefix="/plans", tags=["training plans"], dependencies=[requires("plans")])
-with_exercises = [requires("plan_exercises")]
+router = APIRouter(prefix="/plans", tags=["training plans"], dependencies=[requires("plans")],
+                   responses=documented(401, 404, 409, 503))
+with_exercises = [requires("planExercises")]
 
 
 def owned_plan(session, user_id: str, plan_id: str) -> TrainingPlan:
@@ -28,7 +38,7 @@ def owned_plan(session, user_id: str, plan_id: str) -> TrainingPlan:
 
 
 def _detail(session, phase: DbPhase, plan: TrainingPlan) -> PlanDetailOut:
-    found = plans.plan_exercises(session, plan.id) if phase.has("plan_exercises") else []
+    found = plans.plan_exercises(session, plan.id) if phase.has("planExercises") else []
     return PlanDetailOut.model_validate({**PlanOut.model_validate(plan).model_dump(),
                                          "exercises": [PlanExerciseOut.model_validate(e) for e in found]})
 
@@ -71,7 +81,7 @@ def update_plan(plan_id: IdPath, body: PlanPatch, session: SessionDep, phase: Ph
 def delete_plan(plan_id: IdPath, session: SessionDep, phase: PhaseDep, user: CurrentUser):
     """Deletes the plan and its exercise copies; its reminders stay, without a plan."""
     plan = owned_plan(session, user.id, plan_id)
-    if phase.has("plan_exercises"):
+    if phase.has("planExercises"):
         copies = [e.id for e in plans.plan_exercises(session, plan.id)]
         if plans.references(session.connection(), phase.number, copies):
             raise conflict("the plan's exercises have logged workouts; archive the plan instead (status ARCHIVED)")

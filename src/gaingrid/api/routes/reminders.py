@@ -10,11 +10,20 @@ from gaingrid.models import Reminder, TrainingPlan
 from gaingrid.service.schedule import stored_time
 
 from ..deps import CurrentUser, SessionDep, requires
-from ..errors import not_found, unprocessable
-from ..schemas.reminders import Frequency, ReminderIn, ReminderOut, ReminderPage, ReminderPatch, Weekday, check_schedule
+from ..errors import documented, not_found, unprocessable
+from ..schemas.reminders import (
+    Frequency,
+    ReminderIn,
+    ReminderOut,
+    ReminderPage,
+    ReminderPatch,
+    Weekday,
+    check_schedule,
+)
 from .paths import IdPath, Limit, Offset
 
-router = APIRouter(prefix="/reminders", tags=["reminders"], dependencies=[requires("reminders")])
+router = APIRouter(prefix="/reminders", tags=["reminders"], dependencies=[requires("reminders")],
+                   responses=documented(401, 404, 503))
 
 
 def _owned(session, user_id: str, reminder_id: str) -> Reminder:

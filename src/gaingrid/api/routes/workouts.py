@@ -15,9 +15,16 @@ from gaingrid.service import exercises
 from gaingrid.service.phase import LAST_LEGACY, DbPhase
 
 from ..deps import AuthUser, CurrentUser, PhaseDep, SessionDep
-from ..errors import PhaseUnavailable, not_found
-from ..schemas.workouts import (WorkoutExerciseIn, WorkoutExerciseOut, WorkoutExercisePatch, WorkoutIn, WorkoutOut,
-                                WorkoutPage, WorkoutPatch)
+from ..errors import PhaseUnavailable, documented, not_found
+from ..schemas.workouts import (
+    WorkoutExerciseIn,
+    WorkoutExerciseOut,
+    WorkoutExercisePatch,
+    WorkoutIn,
+    WorkoutOut,
+    WorkoutPage,
+    WorkoutPatch,
+)
 from .paths import IdPath, Limit, Offset
 
 
@@ -28,7 +35,8 @@ def _legacy_tables_exist(phase: PhaseDep) -> DbPhase:
     return phase
 
 
-router = APIRouter(prefix="/workouts", tags=["legacy workouts"], dependencies=[Depends(_legacy_tables_exist)])
+router = APIRouter(prefix="/workouts", tags=["legacy workouts"], dependencies=[Depends(_legacy_tables_exist)],
+                   responses=documented(401, 404, 410, 503))
 
 
 def _owned(session, user_id: str, workout_id: str) -> Workout:

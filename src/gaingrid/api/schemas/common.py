@@ -1,10 +1,17 @@
 """Field types shared by the request and response bodies."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    model_validator,
+)
 
 
 def _clean_text(value: str) -> str:
@@ -24,15 +31,15 @@ def _instant(value: datetime) -> datetime:
     if not 1900 <= value.year <= 2200:
         raise ValueError("must be between the years 1900 and 2200")
     if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(UTC).replace(tzinfo=None)
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 
 def _as_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
-def Text(max_length: int, min_length: int = 0) -> Any:  # noqa: N802  a type factory
+def Text(max_length: int, min_length: int = 0) -> Any:
     return Annotated[str, Field(min_length=min_length, max_length=max_length), AfterValidator(_clean_text)]
 
 
@@ -56,7 +63,7 @@ class Patch(Input):
     required: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="after")
-    def _no_null_for_required(self) -> "Patch":
+    def _no_null_for_required(self) -> Patch:
         for name in self.model_fields_set & self.required:
             if getattr(self, name) is None:
                 raise ValueError(f"{name} may be omitted but not null")

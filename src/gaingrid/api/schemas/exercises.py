@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from .common import Output, Page, UtcDatetime
 
@@ -17,7 +17,7 @@ class ExerciseOut(Output):
     # Catalog fields: null before phase 4.
     equipment: str | None = None
     primaryMuscleGroup: str | None = None
-    otherMuscles: list[str] = []
+    otherMuscles: list[str] = Field(default_factory=list)
     difficulty: str | None = None
     durationMinutes: int | None = None
     instructions: str | None = None

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, WithJsonSchema, model_validator
 
-from .common import Id, Input, Output, Patch, Page, Text, UtcDatetime
+from .common import Id, Input, Output, Page, Patch, Text, UtcDatetime
 
 
 class Frequency(str, enum.Enum):
@@ -59,7 +59,7 @@ class ReminderIn(Input):
     active: bool = True
 
     @model_validator(mode="after")
-    def _schedule(self) -> "ReminderIn":
+    def _schedule(self) -> ReminderIn:
         problem = check_schedule(self.frequency, self.weekday)
         if problem:
             raise ValueError(problem)
@@ -90,7 +90,7 @@ class ReminderOut(Output):
     updatedAt: UtcDatetime
 
     @classmethod
-    def of(cls, row: Any) -> "ReminderOut":
+    def of(cls, row: Any) -> ReminderOut:
         weekly = row.frequency == Frequency.WEEKLY
         return cls(id=row.id, time=row.time.time(), frequency=row.frequency,
                    weekday=list(Weekday)[row.time.weekday()].value if weekly else None,

@@ -33,7 +33,7 @@ class WorkoutIn(Input):
     name: Name | None = None
     date: Instant
     notes: Notes | None = None
-    exercises: Annotated[list[WorkoutExerciseIn], Field(max_length=100)] = []
+    exercises: Annotated[list[WorkoutExerciseIn], Field(max_length=100, default_factory=list)]
 
 
 class WorkoutPatch(Patch):

@@ -9,9 +9,10 @@ from __future__ import annotations
 import shutil
 import uuid
 import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import psycopg
 import pytest
@@ -32,7 +33,7 @@ with warnings.catch_warnings():
 
 PASSWORD = "correct horse battery"
 # Cheap argon2 parameters: the suite registers hundreds of users.
-FAST_HASHING = dict(argon2_time_cost=1, argon2_memory_kib=1024)
+FAST_HASHING = {"argon2_time_cost": 1, "argon2_memory_kib": 1024}
 SECRET = "x" * 40
 
 

@@ -1,7 +1,7 @@
 """`gaingrid reminders dispatch`: due in each user's timezone, across DST, once per period."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,7 +18,7 @@ runner = CliRunner()
 
 
 def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def daily(hh_mm: str) -> datetime:
@@ -106,7 +106,7 @@ def test_each_user_in_their_own_timezone(api_at):
         who.post("/reminders", json={"time": "08:00", "frequency": "DAILY"})
     sent_at = {}
     for hour in range(24):
-        now = datetime(2025, 7, 1, hour, tzinfo=timezone.utc).isoformat()
+        now = datetime(2025, 7, 1, hour, tzinfo=UTC).isoformat()
         for n in run(api, now.removesuffix("+00:00"))[1].sent:
             sent_at[n.email] = hour
     # 08:00 JST = 23:00Z, 08:00 EDT = 12:00Z, no timezone = UTC.

@@ -17,8 +17,8 @@ def alices_world(api):
                                     "weight": 100, "notes": SECRET_TEXT}).json()
     workout = alice.post("/workouts", json={"date": "2025-05-02", "notes": SECRET_TEXT, "exercises": [
         {"exerciseId": squat, "sets": 1, "reps": 1, "notes": SECRET_TEXT}]}).json()
-    ids = dict(plan=plan["id"], copy=copy["id"], reminder=reminder["id"], log=log["id"], workout=workout["id"],
-               entry=workout["exercises"][0]["id"], squat=squat)
+    ids = {"plan": plan["id"], "copy": copy["id"], "reminder": reminder["id"], "log": log["id"],
+           "workout": workout["id"], "entry": workout["exercises"][0]["id"], "squat": squat}
     return alice, ids
 
 

@@ -1,38 +1,27 @@
 """The `gaingrid` command: thin commands over library functions."""
 from __future__ import annotations
 
-import functools
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Callable, Optional
+from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from sqlalchemy.exc import SQLAlchemyError
 
-from gaingrid import reporting
+from gaingrid import cli_backup, cli_service, reporting
+from gaingrid.cli_common import DatabaseUrl, console, migrator_for, one_line_errors
 from gaingrid.migrate.batches import DEFAULT_BATCH_SIZE
 from gaingrid.migrate.errors import MigrateError
 from gaingrid.migrate.runner import Migrator
 from gaingrid.phases import GAINGRID
 
-DEFAULT_URL = "sqlite:///gaingrid.db"
-
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="GainGrid: the workout tracker and its migration toolkit.")
 migrate_app = typer.Typer(no_args_is_help=True, help="Move the database through the phases of the migration, and back.")
 app.add_typer(migrate_app, name="migrate")
-from gaingrid import cli_backup  # noqa: E402  backup, restore (it reads this module's names at call time)
 cli_backup.register(app)
-from gaingrid import cli_service  # noqa: E402  serve, catalog load, reminders dispatch (reads this module's names at call time)
 cli_service.register(app)
-console = Console(highlight=False)
 
-DatabaseUrl = Annotated[
-    Optional[str],
-    typer.Option("--database-url", envvar="GAINGRID_DATABASE_URL", show_envvar=True,
-                 help=f"SQLAlchemy URL of the database [default: {DEFAULT_URL}]", show_default=False),
-]
 ToPhase = Annotated[Optional[int], typer.Option("--to", help="Target phase number.", show_default=False)]
 NoBackup = Annotated[bool, typer.Option("--no-backup", help="Do not take a backup first.")]
 BackupDirOption = Annotated[Path, typer.Option("--backup-dir", envvar="GAINGRID_BACKUP_DIR",
@@ -40,31 +29,11 @@ BackupDirOption = Annotated[Path, typer.Option("--backup-dir", envvar="GAINGRID_
 BatchSize = Annotated[int, typer.Option("--batch-size", min=1, help="Source rows per backfill batch (one transaction each).")]
 
 
-def one_line_errors(command: Callable) -> Callable:
-    """Refusals and failures end as one line on stderr and exit code 1."""
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except (MigrateError, ValueError) as exc:
-            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        except SQLAlchemyError as exc:
-            orig = getattr(exc, "orig", None)
-            message = "database error: " + (str(orig) if orig else str(exc)).strip().splitlines()[0]
-        typer.echo(f"error: {message}", err=True)
-        raise typer.Exit(1)
-    return wrapper
-
-
-def _migrator(url: str | None) -> Migrator:
-    return Migrator(GAINGRID, url or DEFAULT_URL)
-
-
 @migrate_app.command()
 @one_line_errors
 def status(database_url: DatabaseUrl = None) -> None:
     """Show the phase the database is at and the phases still pending."""
-    migrator = _migrator(database_url)
+    migrator = migrator_for(database_url)
     state = migrator.status()
     reporting.print_status(console, GAINGRID, migrator.url, state)
     reporting.print_backfills(console, migrator.backfills())
@@ -78,7 +47,7 @@ def status(database_url: DatabaseUrl = None) -> None:
 @one_line_errors
 def adopt(database_url: DatabaseUrl = None) -> None:
     """Record the phase of a database another tool created (after checking its schema matches exactly)."""
-    phase = _migrator(database_url).adopt()
+    phase = migrator_for(database_url).adopt()
     console.print(f"adopted: the database is recorded at phase {phase.label}")
 
 
@@ -91,7 +60,7 @@ def plan(database_url: DatabaseUrl = None, to: ToPhase = None,
              "--from", help="Plan for a database at this phase (0: empty) without connecting to it.",
              show_default=False)] = None) -> None:
     """Show what each pending phase will change, without touching the database."""
-    migrator = _migrator(database_url)
+    migrator = migrator_for(database_url)
     the_plan = migrator.plan(to, down=down, start=start)
     if sql:
         typer.echo(migrator.render_sql(the_plan), nl=False)
@@ -104,7 +73,7 @@ def plan(database_url: DatabaseUrl = None, to: ToPhase = None,
 def up(database_url: DatabaseUrl = None, to: ToPhase = None, batch_size: BatchSize = DEFAULT_BATCH_SIZE,
        no_backup: NoBackup = False, backup_dir: BackupDirOption = Path("backups")) -> None:
     """Apply pending phases, up to 6 (or --to N; phase 7 only when asked for). Backs up first."""
-    migrator = _migrator(database_url)
+    migrator = migrator_for(database_url)
     with reporting.progress_bars(console) as update:
         results = migrator.up(to, on_step=lambda r: reporting.print_step(console, r), batch_size=batch_size,
                               on_backfill=lambda p: update(p.name, p.done, p.total),
@@ -132,7 +101,7 @@ def verify(database_url: DatabaseUrl = None,
                "--allow-writes", help="The app has been writing: legacy changes since the baseline and new-app "
                                       "rows are warnings, not failures.")] = False) -> None:
     """Check every applied phase: schema, validity, consistency, legacy data, the backfill row by row."""
-    migrator = _migrator(database_url)
+    migrator = migrator_for(database_url)
     with reporting.progress_bars(console if not json_output else Console(stderr=True)) as update:
         result = migrator.verify(strict=not allow_writes, on_progress=lambda done, total: update("verify", done, total))
     if json_output:
@@ -149,7 +118,7 @@ def rehearse(database_url: DatabaseUrl = None) -> None:
     """Run the whole migration on a throwaway clone (up, verify, down, compare, up, verify); the source is only read."""
     from gaingrid.migrate.rehearse import rehearse as run_rehearsal
 
-    migrator = _migrator(database_url)
+    migrator = migrator_for(database_url)
     result = run_rehearsal(migrator.project, migrator.url, on_step=lambda s: reporting.print_rehearsal_step(console, s))
     reporting.print_rehearsal(console, result)
     if not result.ok:
@@ -161,7 +130,7 @@ def rehearse(database_url: DatabaseUrl = None) -> None:
 def report(html: Annotated[Path, typer.Option("--html", help="The HTML file to write.")],
            database_url: DatabaseUrl = None) -> None:
     """Write a self-contained HTML page of the last run: timeline, throughput, verification, backup."""
-    migrator = _migrator(database_url)
+    migrator = migrator_for(database_url)
     try:
         html.write_text(migrator.report_html(), encoding="utf-8")
     except OSError as exc:
@@ -174,14 +143,14 @@ def report(html: Annotated[Path, typer.Option("--html", help="The HTML file to w
 def history(database_url: DatabaseUrl = None,
             limit: Annotated[int, typer.Option(min=1, help="Entries to show at most.")] = 50) -> None:
     """Print the ledger: every phase run, adopt, backfill and verify, with its outcome."""
-    reporting.print_history(console, _migrator(database_url).history(limit))
+    reporting.print_history(console, migrator_for(database_url).history(limit))
 
 
 @migrate_app.command()
 @one_line_errors
 def backfill(database_url: DatabaseUrl = None, batch_size: BatchSize = DEFAULT_BATCH_SIZE) -> None:
     """Run or resume the current phase's backfill alone (it continues where a killed run stopped)."""
-    migrator = _migrator(database_url)
+    migrator = migrator_for(database_url)
     with reporting.progress_bars(console) as update:
         result = migrator.backfill(batch_size=batch_size, on_backfill=lambda p: update(p.name, p.done, p.total))
     reporting.print_step(console, result)
@@ -193,7 +162,7 @@ def backfill(database_url: DatabaseUrl = None, batch_size: BatchSize = DEFAULT_B
 def quarantine(database_url: DatabaseUrl = None,
                limit: Annotated[int, typer.Option(min=1, help="Rows to show at most.")] = 50) -> None:
     """List the source rows a backfill could not migrate, with the reason (they are never dropped)."""
-    reporting.print_quarantine(console, _migrator(database_url).quarantine(limit))
+    reporting.print_quarantine(console, migrator_for(database_url).quarantine(limit))
 
 
 @migrate_app.command()
@@ -201,7 +170,7 @@ def quarantine(database_url: DatabaseUrl = None,
 def down(to: Annotated[int, typer.Option("--to", help="The phase to go back to (1 or more).")],
          database_url: DatabaseUrl = None) -> None:
     """Reverse applied phases down to --to N, archiving what is dropped."""
-    results = _migrator(database_url).down(to, on_step=lambda r: reporting.print_step(console, r))
+    results = migrator_for(database_url).down(to, on_step=lambda r: reporting.print_step(console, r))
     if not results:
         console.print("nothing to do: the database is already at that phase")
 
@@ -222,7 +191,7 @@ def demo_data(
 
     options = DemoDataOptions(seed=seed, users=users, workouts_per_user=workouts_per_user,
                               exercises_per_workout=exercises_per_workout, months=months)
-    counts = fill_legacy(_migrator(database_url), options, console)
+    counts = fill_legacy(migrator_for(database_url), options, console)
     reporting.print_counts(console, counts)
 
 

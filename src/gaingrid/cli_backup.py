@@ -1,9 +1,4 @@
-"""`gaingrid backup` and `gaingrid restore`: thin commands over gaingrid.migrate.backup.
-
-gaingrid.cli registers these while it is still being imported, so this module
-reads its names (`cli.DatabaseUrl`, `cli.one_line_errors`, ...) only when a
-command runs, never at import time.
-"""
+"""`gaingrid backup` and `gaingrid restore`: thin commands over gaingrid.migrate.backup."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from gaingrid import cli
+from gaingrid.cli_common import DatabaseUrl, console, migrator_for, one_line_errors
 from gaingrid.migrate import backup as backups
 from gaingrid.migrate.dialect import redact
 
@@ -24,18 +19,18 @@ def register(app: typer.Typer) -> None:
     app.command()(restore)
 
 
-def backup(database_url: cli.DatabaseUrl = None, directory: BackupDir = Path("backups")) -> None:
+def backup(database_url: DatabaseUrl = None, directory: BackupDir = Path("backups")) -> None:
     """Back up the whole database, the migration records included, with a manifest to verify it by."""
-    cli.one_line_errors(_backup)(database_url, directory)
+    one_line_errors(_backup)(database_url, directory)
 
 
-def restore(file: BackupFile, database_url: cli.DatabaseUrl = None) -> None:
+def restore(file: BackupFile, database_url: DatabaseUrl = None) -> None:
     """Put the database back exactly as a backup holds it; tables added since are dropped."""
-    cli.one_line_errors(_restore)(file, database_url)
+    one_line_errors(_restore)(file, database_url)
 
 
 def _backup(database_url: str | None, directory: Path) -> None:
-    migrator = cli._migrator(database_url)
+    migrator = migrator_for(database_url)
     path, manifest = backups.create_backup(migrator.project, migrator.url, directory)
     _say(f"backed up {redact(migrator.url)} at {_phase(migrator, manifest.phase)}")
     _say(f"backup:   {path} ({manifest.size:,} bytes, sha256 {manifest.sha256[:16]}…)")
@@ -43,7 +38,7 @@ def _backup(database_url: str | None, directory: Path) -> None:
 
 
 def _restore(file: Path, database_url: str | None) -> None:
-    migrator = cli._migrator(database_url)
+    migrator = migrator_for(database_url)
     manifest = backups.restore_backup(migrator.project, migrator.url, file)
     _say(f"restored {manifest.file} (taken {manifest.created_at}) into {redact(migrator.url)}")
     _say(f"verified: {_phase(migrator, manifest.phase)}, the contents of {len(manifest.fingerprint)} tables "
@@ -55,4 +50,4 @@ def _phase(migrator, number: int) -> str:
 
 
 def _say(text: str) -> None:
-    cli.console.print(text, soft_wrap=True, markup=False)
+    console.print(text, soft_wrap=True, markup=False)

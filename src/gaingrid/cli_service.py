@@ -1,9 +1,4 @@
-"""The service's commands: `gaingrid serve`, `catalog load`, `reminders dispatch`.
-
-gaingrid.cli registers these while it is still being imported, so this module
-reads its names (`cli.DatabaseUrl`, `cli.one_line_errors`, `cli.DEFAULT_URL`)
-only when a command is built or runs, never at import time.
-"""
+"""The service's commands: `gaingrid serve`, `catalog load`, `reminders dispatch`."""
 from __future__ import annotations
 
 import logging
@@ -12,15 +7,12 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
-
-from gaingrid import cli
+from gaingrid.cli_common import DEFAULT_URL, DatabaseUrl, console, one_line_errors
 from gaingrid.migrate import dialect
 from gaingrid.migrate.errors import MigrateError
 
 catalog_app = typer.Typer(no_args_is_help=True, help="The exercise catalog shipped with GainGrid.")
 reminders_app = typer.Typer(no_args_is_help=True, help="Training reminders.")
-console = Console(highlight=False)
 
 
 def _settings(database_url: str | None):
@@ -35,16 +27,16 @@ def _settings(database_url: str | None):
 
 
 def _engine(database_url: str | None):
-    return dialect.create_engine(dialect.parse_url(database_url or cli.DEFAULT_URL))
+    return dialect.create_engine(dialect.parse_url(database_url or DEFAULT_URL))
 
 
 def serve(
-    database_url: cli.DatabaseUrl = None,
+    database_url: DatabaseUrl = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
 ) -> None:
     """Run the HTTP API (docs at /docs). Configured by GAINGRID_* variables: see the README."""
-    cli.one_line_errors(_serve)(database_url, host, port)
+    one_line_errors(_serve)(database_url, host, port)
 
 
 def _serve(database_url: str | None, host: str, port: int) -> None:
@@ -59,9 +51,9 @@ def _serve(database_url: str | None, host: str, port: int) -> None:
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 
-def catalog_load(database_url: cli.DatabaseUrl = None) -> None:
+def catalog_load(database_url: DatabaseUrl = None) -> None:
     """Load the 873 catalog exercises; rerunning adds nothing and overwrites nothing."""
-    cli.one_line_errors(_catalog_load)(database_url)
+    one_line_errors(_catalog_load)(database_url)
 
 
 def _catalog_load(database_url: str | None) -> None:
@@ -93,13 +85,13 @@ def _instant(text: str | None) -> datetime:
 
 
 def reminders_dispatch(
-    database_url: cli.DatabaseUrl = None,
+    database_url: DatabaseUrl = None,
     now: Annotated[str | None, typer.Option(help="The current instant, ISO 8601 (naive = UTC) [default: now]")] = None,
     window: Annotated[int, typer.Option(min=1, max=7 * 24 * 60, help="Send a reminder at most this many minutes late.")] = 60,
     sender: Annotated[str | None, typer.Option(help="package.module:function taking a Notification [default: the log]")] = None,
 ) -> None:
     """Send the reminders due now in each user's timezone, once per period (run it every few minutes)."""
-    cli.one_line_errors(_dispatch)(database_url, now, window, sender)
+    one_line_errors(_dispatch)(database_url, now, window, sender)
 
 
 def _dispatch(database_url: str | None, now: str | None, window: int, sender: str | None) -> None:

@@ -11,9 +11,9 @@ from rich.console import Console
 
 from gaingrid import cli_backup, cli_service, reporting
 from gaingrid.cli_common import DatabaseUrl, console, migrator_for, one_line_errors
+from gaingrid.migrate.backup import hook as backup_hook
 from gaingrid.migrate.batches import DEFAULT_BATCH_SIZE
 from gaingrid.migrate.errors import MigrateError
-from gaingrid.migrate.runner import Migrator
 from gaingrid.phases import GAINGRID
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="GainGrid: the workout tracker and its migration toolkit.")
@@ -77,20 +77,12 @@ def up(database_url: DatabaseUrl = None, to: ToPhase = None, batch_size: BatchSi
     with reporting.progress_bars(console) as update:
         results = migrator.up(to, on_step=lambda r: reporting.print_step(console, r), batch_size=batch_size,
                               on_backfill=lambda p: update(p.name, p.done, p.total),
-                              backup=None if no_backup else _backup_hook(migrator, backup_dir))
+                              backup=None if no_backup else backup_hook(
+                                  migrator.project, migrator.url, backup_dir,
+                                  lambda path: console.print(f"backup: {path}", markup=False, soft_wrap=True)))
     if not results:
         console.print("nothing to do: the database is already at the target phase")
     reporting.print_backfills(console, [b for b in migrator.backfills() if b.quarantined])
-
-
-def _backup_hook(migrator: Migrator, directory: Path):
-    def take() -> str:
-        from gaingrid.migrate.backup import create_backup
-
-        path, _ = create_backup(migrator.project, migrator.url, directory)
-        console.print(f"backup: {path}", markup=False, soft_wrap=True)
-        return str(path)
-    return take
 
 
 @migrate_app.command()

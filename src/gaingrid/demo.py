@@ -9,6 +9,7 @@ from rich.console import Console
 from gaingrid import reporting
 from gaingrid.data.demo_data import DemoDataCounts, DemoDataOptions, generate_demo_data
 from gaingrid.migrate import dialect
+from gaingrid.migrate.backup import hook as backup_hook
 from gaingrid.migrate.errors import MigrateError
 from gaingrid.migrate.runner import Migrator
 from gaingrid.phases import GAINGRID
@@ -54,7 +55,7 @@ def run_demo(path: Path, *, seed: int, users: int, console: Console) -> None:
     backups = path.parent / f"{path.stem}-backups"
     with reporting.progress_bars(console) as update:
         migrator.up(on_step=lambda r: reporting.print_step(console, r),
-                    on_backfill=lambda p: update(p.name, p.done, p.total), backup=lambda: _backup(migrator, backups))
+                    on_backfill=lambda p: update(p.name, p.done, p.total), backup=backup_hook(migrator.project, migrator.url, backups))
     console.rule("3. where the database stands")
     reporting.print_status(console, GAINGRID, migrator.url, migrator.status())
     reporting.print_backfills(console, migrator.backfills())
@@ -71,9 +72,3 @@ def run_demo(path: Path, *, seed: int, users: int, console: Console) -> None:
     if not kept or not result.ok:
         raise MigrateError("the demo migration did not verify")
 
-
-def _backup(migrator: Migrator, directory: Path) -> str:
-    from gaingrid.migrate.backup import create_backup
-
-    path, _ = create_backup(migrator.project, migrator.url, directory)
-    return str(path)

@@ -27,7 +27,7 @@ import tempfile
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO
+from typing import IO, Callable
 
 import sqlalchemy as sa
 
@@ -103,6 +103,17 @@ def create_backup(project: Project, url: sa.URL, directory: Path) -> tuple[Path,
             finally:
                 os.close(fd)
     return path, manifest
+
+
+def hook(project: Project, url: sa.URL, directory: Path, announce: Callable[[Path], None] | None = None
+         ) -> Callable[[], str]:
+    """For `Migrator.up(backup=…)`: takes the backup when the run is about to change something."""
+    def take() -> str:
+        path, _ = create_backup(project, url, directory)
+        if announce:
+            announce(path)
+        return str(path)
+    return take
 
 
 def take_fingerprint(project: Project, conn: sa.Connection) -> dict:

@@ -126,7 +126,11 @@ class BackfillSQL:
         )
 
     def quarantine(self, where: str) -> str:
-        """Record the source rows matching `where` that cannot be migrated, with the reason."""
+        """Record the source rows matching `where` that have no target row and cannot get one, with the reason.
+
+        Run after the upsert: in the common batch every row has its target, the
+        anti-join on the target's key finds none, and no parent is looked at.
+        """
         problems = self.problems()
         if not problems:
             return ""
@@ -135,14 +139,21 @@ class BackfillSQL:
             f"INSERT INTO {self.ns.qualified('quarantine')} (backfill, source_key, reason, row, detected_at) "
             f"SELECT '{self.b.name}', {self.source_key}, {reason}, {self._row_json()}, CURRENT_TIMESTAMP "
             f"FROM {q(self.b.source)} AS {SOURCE} {self._joins(outer=True)} "
-            f"WHERE ({where}) AND ({' OR '.join(c for c, _ in problems)}) "
+            f"WHERE ({where}) AND NOT EXISTS (SELECT 1 FROM {q(self.b.target)} AS t "
+            f"WHERE t.{q(self.b.key)} = {self.source_key}) AND ({' OR '.join(c for c, _ in problems)}) "
             f"ON CONFLICT (backfill, source_key) DO UPDATE SET reason = excluded.reason, row = excluded.row"
         )
 
     def unquarantine(self, where: str) -> str:
-        """Forget quarantined rows matching `where` that are now migrated, or gone."""
-        return (f"DELETE FROM {self.ns.qualified('quarantine')} WHERE backfill = '{self.b.name}' AND source_key IN "
-                f"(SELECT {q(self.b.key)} FROM {q(self.b.target)} AS {SOURCE} WHERE {where})")
+        """Forget quarantined source rows matching `where` that now have their target row."""
+        table = q(self.ns.table_name("quarantine"))  # SQLite allows no alias here, even in a trigger
+        key_only = f"{SOURCE}." not in where.replace(self.source_key, "")
+        # A condition on the key alone reads the quarantine's own index; any other goes through the source.
+        match = (where.replace(self.source_key, f"{table}.source_key") if key_only else
+                 f"{table}.source_key IN (SELECT {self.source_key} FROM {q(self.b.source)} AS {SOURCE} WHERE {where})")
+        return (f"DELETE FROM {self.ns.qualified('quarantine')} WHERE backfill = '{self.b.name}' "
+                f"AND ({match}) AND EXISTS (SELECT 1 FROM {q(self.b.target)} AS t "
+                f"WHERE t.{q(self.b.key)} = {table}.source_key)")
 
     def _row_json(self) -> str:
         source_cols = sorted({e.split(".", 1)[1] for e in self.b.columns.values() if e.startswith(SOURCE + ".")}

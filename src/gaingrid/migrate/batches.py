@@ -115,10 +115,17 @@ def _batch(conn: sa.Connection, sql: BackfillSQL, table: sa.Table, lo: str | Non
                 params = {"lo": lo, "hi": hi}
                 processed = size if hi is not None else conn.execute(sa.text(
                     f"SELECT count(*) FROM {q(sql.b.source)} AS s WHERE {where}"), params).scalar_one()
+                if conn.dialect.name == "postgresql":
+                    # A batch touches a few thousand rows: look parents up by key. A hash join
+                    # would scan the whole parent table once per batch (quadratic overall), and
+                    # JIT compiling costs more than this short statement saves.
+                    conn.exec_driver_sql("SET LOCAL jit = off")
+                    conn.exec_driver_sql("SET LOCAL enable_hashjoin = off")
+                    conn.exec_driver_sql("SET LOCAL enable_mergejoin = off")
+                conn.execute(sa.text(sql.upsert(where, lock=True)), params)
                 quarantine = sql.quarantine(where)
                 if quarantine:
                     conn.execute(sa.text(quarantine), params)
-                conn.execute(sa.text(sql.upsert(where, lock=True)), params)
                 conn.execute(sa.text(sql.unquarantine(where)), params)
                 finished = hi is None
                 conn.execute(table.update().where(table.c.name == sql.b.name).values(

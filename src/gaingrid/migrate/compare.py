@@ -1,9 +1,9 @@
 """Row-level check of a backfill: every source row against its target row.
 
-All set-based, inside the database, over keyset ranges of the key: one join
-with a null-safe comparison of every mapped field (only differing rows come
-back), and anti-joins for missing and extra rows. A million rows never cross
-the wire, memory stays flat, and progress can be reported per range.
+All set-based, inside the database, over keyset ranges of the key: one full
+join per range with a null-safe comparison of every mapped field, returning
+only the rows that differ, are missing or are extra. A million rows never
+cross the wire, memory stays flat, and progress can be reported per range.
 """
 from __future__ import annotations
 
@@ -52,8 +52,6 @@ def compare(conn: sa.Connection, ns: Namespace, backfill: Backfill, *, chunk: in
     cols = [c for c in b.columns if c != b.key]
     quarantine = ns.qualified("quarantine")
     has_quarantine = sa.inspect(conn).has_table(ns.table_name("quarantine"), schema=ns.schema)
-    not_quarantined = (f"AND NOT EXISTS (SELECT 1 FROM {quarantine} AS qq WHERE qq.backfill = '{b.name}' "
-                       f"AND qq.source_key = {SOURCE}.{q(b.key)})" if has_quarantine else "")
     target, source = q(b.target), q(b.source)
     result = RowComparison(b.name)
     total = conn.exec_driver_sql(f"SELECT count(*) FROM {source}").scalar_one()
@@ -62,39 +60,51 @@ def compare(conn: sa.Connection, ns: Namespace, backfill: Backfill, *, chunk: in
         result.quarantined = conn.exec_driver_sql(
             f"SELECT count(*) FROM {quarantine} AS qq WHERE qq.backfill = '{b.name}' AND EXISTS "
             f"(SELECT 1 FROM {source} AS {SOURCE} WHERE {SOURCE}.{q(b.key)} = qq.source_key)").scalar_one()
-    differs = [sql._distinct(f"t.{q(c)}", expr(b.columns[c])) for c in cols]
+    key = q(b.key)
+    exprs = ", ".join(f"{expr(b.columns[c])} AS e{i}" for i, c in enumerate(cols))
+    differs = " OR ".join(sql._distinct(f"t.{q(c)}", f"src.e{i}") for i, c in enumerate(cols))
+    flags = ", ".join(f"CASE WHEN {sql._distinct(f't.{q(c)}', f'src.e{i}')} THEN 1 ELSE 0 END"
+                      for i, c in enumerate(cols))
+    values = ", ".join(f"src.e{i}, t.{q(c)}" for i, c in enumerate(cols))
+    quarantined = (f"EXISTS (SELECT 1 FROM {quarantine} AS qq WHERE qq.backfill = '{b.name}' "
+                   f"AND qq.source_key = src.k)") if has_quarantine else "FALSE"
     lo, done = None, 0
     while True:
         hi = conn.execute(sa.text(sql.next_boundary(lo is not None)), {"lo": lo, "offset": chunk - 1}).scalar()
         params = {"lo": lo, "hi": hi}
         where = sql.range_where(lo is not None, hi is not None)
-        t_where = where.replace(f"{SOURCE}.", "t.")
-        result.migrated += conn.execute(sa.text(
-            f"SELECT count(*) FROM {source} AS {SOURCE} JOIN {target} AS t ON t.{q(b.key)} = {SOURCE}.{q(b.key)} "
-            f"WHERE {where}"), params).scalar_one()
-        flags = ", ".join(f"CASE WHEN {d} THEN 1 ELSE 0 END" for d in differs)
-        values = ", ".join(f"{expr(b.columns[c])}, t.{q(c)}" for c in cols)
-        for row in conn.execute(sa.text(
-                f"SELECT {SOURCE}.{q(b.key)}, {flags}, {values} FROM {source} AS {SOURCE} {sql._joins(outer=False)} "
-                f"JOIN {target} AS t ON t.{q(b.key)} = {SOURCE}.{q(b.key)} WHERE ({where}) AND ({' OR '.join(differs)})"),
-                params):
-            result.differing += 1
-            if len(result.differing_rows) < SAMPLE:
-                fields = {c: [_json_value(row[1 + len(cols) + 2 * i]), _json_value(row[2 + len(cols) + 2 * i])]
-                          for i, c in enumerate(cols) if row[1 + i]}
-                result.differing_rows.append({"key": row[0], "fields": fields})
-        for key, in conn.execute(sa.text(
-                f"SELECT {SOURCE}.{q(b.key)} FROM {source} AS {SOURCE} WHERE ({where}) AND NOT EXISTS "
-                f"(SELECT 1 FROM {target} AS t WHERE t.{q(b.key)} = {SOURCE}.{q(b.key)}) {not_quarantined}"), params):
-            result.missing += 1
-            if len(result.missing_keys) < SAMPLE:
-                result.missing_keys.append(key)
-        for key, in conn.execute(sa.text(
-                f"SELECT t.{q(b.key)} FROM {target} AS t WHERE ({t_where}) AND NOT EXISTS "
-                f"(SELECT 1 FROM {source} AS {SOURCE} WHERE {SOURCE}.{q(b.key)} = t.{q(b.key)})"), params):
-            result.extra += 1
-            if len(result.extra_keys) < SAMPLE:
-                result.extra_keys.append(key)
+        in_chunk = chunk if hi is not None else conn.execute(sa.text(
+            f"SELECT count(*) FROM {source} AS {SOURCE} WHERE {where}"), params).scalar_one()
+        # One pass per key range: a full join of the mapped source rows with the target
+        # rows, keeping only those that differ, lack a partner, or have none.
+        rows = conn.execute(sa.text(
+            f"SELECT src.k, t.{key}, {quarantined}, {flags}, {values} "
+            f"FROM (SELECT {SOURCE}.{key} AS k, {exprs} FROM {source} AS {SOURCE} {sql._joins(outer=True)} "
+            f"WHERE {where}) AS src "
+            f"FULL OUTER JOIN (SELECT * FROM {target} AS t WHERE {where.replace(f'{SOURCE}.', 't.')}) AS t "
+            f"ON t.{key} = src.k "
+            f"WHERE src.k IS NULL OR t.{key} IS NULL OR {differs}"), params)
+        without_target = 0
+        for row in rows:
+            source_key, target_key, is_quarantined = row[0], row[1], row[2]
+            if source_key is None:
+                result.extra += 1
+                if len(result.extra_keys) < SAMPLE:
+                    result.extra_keys.append(target_key)
+            elif target_key is None:
+                without_target += 1
+                if not is_quarantined:
+                    result.missing += 1
+                    if len(result.missing_keys) < SAMPLE:
+                        result.missing_keys.append(source_key)
+            else:
+                result.differing += 1
+                if len(result.differing_rows) < SAMPLE:
+                    base = 3 + len(cols)
+                    fields = {c: [_json_value(row[base + 2 * i]), _json_value(row[base + 2 * i + 1])]
+                              for i, c in enumerate(cols) if row[3 + i]}
+                    result.differing_rows.append({"key": source_key, "fields": fields})
+        result.migrated += in_chunk - without_target
         done = min(total, done + chunk) if hi is not None else total
         if on_progress:
             on_progress(done, total)

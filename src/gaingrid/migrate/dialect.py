@@ -98,11 +98,13 @@ def connection(url: sa.URL, *, migrating: bool = False) -> Iterator[sa.Connectio
         engine.dispose()
 
 
-def foreign_key_violations(conn: sa.Connection) -> list[str]:
-    """SQLite only: rows that break a foreign key (checked because enforcement is off while migrating)."""
+def foreign_key_violations(conn: sa.Connection, tables: list[str]) -> list[str]:
+    """SQLite only: rows of `tables` that break a foreign key (checked because enforcement is off while migrating)."""
     if conn.dialect.name != "sqlite":
         return []
-    rows = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    present = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    rows = [r for t in tables if t in present
+            for r in conn.exec_driver_sql(f'PRAGMA foreign_key_check("{t}")').fetchall()]
     return [f"{r[0]} rowid {r[1]} -> {r[2]}" for r in rows]
 
 

@@ -32,8 +32,9 @@ from .verify import verify as run_checks
 class StepResult:
     phase: Phase
     direction: str  # "up" | "down"
-    seconds: float
+    seconds: float  # the whole step, its verification included
     rows_moved: int = 0
+    verify_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -278,6 +279,7 @@ class Migrator:
         arrive = self.project.phase(phase.number - 1) if direction == "down" else phase
         samples: list[tuple[float, int]] = []
         started_at, started = ledger.now(), time.perf_counter()
+        verify_seconds = 0.0
 
         def sample(progress: BackfillProgress) -> None:
             samples.append((round(time.perf_counter() - started, 3), progress.done))
@@ -292,9 +294,11 @@ class Migrator:
                 self.executor.apply(conn, phase, down=direction == "down")
             if direction != "down" and phase.backfills:
                 entry.rows_moved = self.executor.finish(conn, phase, batch_size, sample)
+            checked_at = time.perf_counter()
             with self._snapshot() as snapshot:
                 check = run_checks(self.project, snapshot, arrive, baseline=ledger.load_baseline(snapshot, ns),
                                    strict=False, only_latest=True)
+            verify_seconds = time.perf_counter() - checked_at
             entry.details = {"verification": check.to_json(), "throughput": _thin(samples)}
             if not check.ok:
                 failed = next(c for c in check.checks if not (c.ok or c.warning))
@@ -308,7 +312,8 @@ class Migrator:
             entry.finished_at = ledger.now()
             entry.seconds = time.perf_counter() - started
             ledger.record(conn.engine, ns, entry)
-        return StepResult(phase, "down" if direction == "down" else "up", entry.seconds, entry.rows_moved)
+        return StepResult(phase, "down" if direction == "down" else "up", entry.seconds, entry.rows_moved,
+                          verify_seconds)
 
 
 def _with_backfill_sql(rendered: str, project: Project, phase: Phase, ns: Namespace) -> str:

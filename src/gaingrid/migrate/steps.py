@@ -3,6 +3,7 @@ and, for a phase with backfills, the second half: fill, deferred keys, check."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Callable
 
 import sqlalchemy as sa
@@ -12,7 +13,7 @@ from . import alembic_bridge, batches, deferred, dialect, sync
 from .batches import BackfillProgress
 from .errors import MigrateError
 from .phase import Phase, Project
-from .state import namespace_for, validate_phase
+from .state import expected_shape, namespace_for, validate_phase
 
 BackfillCallback = Callable[[BackfillProgress], None]
 
@@ -53,6 +54,16 @@ class PhaseExecutor:
         conn.rollback()
         return moved
 
+    def _reshaped_and_children(self, conn: sa.Connection, before: Phase | None, after: Phase) -> list[str]:
+        if conn.dialect.name != "sqlite":
+            return []
+        old = expected_shape(self.project, before, conn.dialect).tables if before else {}
+        new = expected_shape(self.project, after, conn.dialect).tables
+        plain = lambda t: replace(t, indexes={}) if t else None  # noqa: E731  indexes hold no rows
+        changed = {n for n in old.keys() | new.keys() if plain(old.get(n)) != plain(new.get(n))}
+        children = {n for n, t in new.items() if any(fk.target in changed for fk in t.foreign_keys.values())}
+        return sorted((changed | children) & new.keys())
+
     def apply(self, conn: sa.Connection, phase: Phase, *, down: bool) -> None:
         arrive = self.project.phase(phase.number - 1) if down else phase
         ns = namespace_for(self.project, conn)
@@ -61,7 +72,10 @@ class PhaseExecutor:
 
         # Legacy orphans (SQLite enforces no keys unless asked) are the backfill's to
         # quarantine, not a reason to refuse: only violations this step adds fail it.
-        violations_before = set(dialect.foreign_key_violations(conn))
+        # Only tables the step reshapes, and their children, can gain any.
+        leave = phase if down else (self.project.phase(phase.number - 1) if phase.number > 1 else None)
+        at_risk = self._reshaped_and_children(conn, leave, arrive)
+        violations_before = set(dialect.foreign_key_violations(conn, at_risk))
         conn.rollback()
 
         def on_applied(ctx, step, heads, run_args):
@@ -73,7 +87,7 @@ class PhaseExecutor:
                 for b in phase.backfills:
                     batches.reset(conn, ns, b)
             validate_phase(self.project, conn, arrive, deferred=pending_keys)
-            broken = [v for v in dialect.foreign_key_violations(conn) if v not in violations_before]
+            broken = [v for v in dialect.foreign_key_violations(conn, at_risk) if v not in violations_before]
             if broken:
                 raise MigrateError(f"phase {phase.label} would leave rows that break a foreign key: {', '.join(broken[:5])}")
 

@@ -22,17 +22,10 @@ def _names(b: Backfill) -> dict[str, str]:
 
 def _row_statements(sql: BackfillSQL, where: str) -> list[str]:
     """Bring the target (and the quarantine) in line with the source rows matching `where`."""
-    b = sql.b
     # Locking the rows it reads makes two legacy writers (say, one adding an
     # exercise to a workout, one moving that workout's date) serialize here
     # instead of each mirroring a state the other has already changed.
-    return [s for s in (
-        sql.upsert(where, lock=True),
-        sql.quarantine(where),
-        f"DELETE FROM {sql.ns.qualified('quarantine')} WHERE backfill = '{b.name}' AND source_key IN "
-        f"(SELECT {q(b.key)} FROM {q(b.target)} WHERE {q(b.key)} IN "
-        f"(SELECT {SOURCE}.{q(b.key)} FROM {q(b.source)} AS {SOURCE} WHERE {where}))",
-    ) if s]
+    return [s for s in (sql.upsert(where, lock=True), sql.quarantine(where), sql.unquarantine(where)) if s]
 
 
 def _forget(sql: BackfillSQL, key: str) -> list[str]:

@@ -67,10 +67,13 @@ def expr(ref: str) -> str:
 class BackfillSQL:
     """The statements of one backfill for one dialect."""
 
-    def __init__(self, backfill: Backfill, dialect: str, ns: Namespace) -> None:
+    def __init__(self, backfill: Backfill, dialect: str, ns: Namespace, *, implied: frozenset[str] = frozenset()) -> None:
         self.b = backfill
         self.dialect = dialect
         self.ns = ns
+        # References that validated constraints on the source side already guarantee
+        # (see implied_references): checking them again row by row would be wasted work.
+        self.references = tuple(r for r in backfill.references if r.column not in implied)
 
     @property
     def source_key(self) -> str:
@@ -91,11 +94,11 @@ class BackfillSQL:
                for p in self.b.parents]
         out += [(f"NOT {self._reference_exists(r)}",
                  f"'no {r.table} ' || COALESCE({expr(self.b.columns[r.column])}, 'NULL')")
-                for r in self.b.references]
+                for r in self.references]
         return out
 
     def migratable(self) -> str:
-        return " AND ".join(self._reference_exists(r) for r in self.b.references) or "TRUE"
+        return " AND ".join(self._reference_exists(r) for r in self.references) or "TRUE"
 
     def _distinct(self, left: str, right: str) -> str:
         return f"{left} IS DISTINCT FROM {right}" if self.dialect == "postgresql" else f"{left} IS NOT {right}"
@@ -175,3 +178,25 @@ class BackfillSQL:
         """The key that ends the next batch of :n rows (none: the rest is the last batch)."""
         where = f"WHERE {q(self.b.key)} > :lo " if lo else ""
         return f"SELECT {q(self.b.key)} FROM {q(self.b.source)} {where}ORDER BY {q(self.b.key)} LIMIT 1 OFFSET :offset"
+
+
+def implied_references(conn, backfill: Backfill) -> frozenset[str]:
+    """Reference columns guaranteed by a validated PostgreSQL foreign key on the column they come from.
+
+    E.g. WorkoutLog.exerciseId comes from WorkoutExercise.exerciseId, which a
+    validated key already ties to Exercise. SQLite may not enforce its keys: none.
+    """
+    if conn.dialect.name != "postgresql":
+        return frozenset()
+    tables = {SOURCE: backfill.source, **{p.alias: p.table for p in backfill.parents}}
+    implied = set()
+    for ref in backfill.references:
+        alias, column = backfill.columns[ref.column].split(".", 1)
+        found = conn.exec_driver_sql(
+            "SELECT 1 FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
+            "WHERE c.contype = 'f' AND c.convalidated AND array_length(c.conkey, 1) = 1 "
+            "AND c.conrelid = to_regclass(%(table)s) AND c.confrelid = to_regclass(%(ref)s) AND a.attname = %(col)s",
+            {"table": q(tables[alias]), "ref": q(ref.table), "col": column}).first()
+        if found:
+            implied.add(ref.column)
+    return frozenset(implied)

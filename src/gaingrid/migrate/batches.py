@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
 from . import bookkeeping
-from .backfill import Backfill, BackfillSQL, q
+from .backfill import Backfill, BackfillSQL, implied_references, q
 from .errors import MigrateError
 from .namespace import Namespace
 
@@ -83,8 +83,9 @@ def run(engine: sa.Engine, ns: Namespace, backfill: Backfill, *, batch_size: int
         on_batch: ProgressCallback | None = None) -> BackfillProgress:
     if batch_size < 1:
         raise MigrateError(f"batch size must be at least 1, got {batch_size}")
-    sql = BackfillSQL(backfill, engine.dialect.name, ns)
     with engine.connect() as conn:
+        sql = BackfillSQL(backfill, engine.dialect.name, ns, implied=implied_references(conn, backfill))
+        conn.rollback()
         table = bookkeeping.ensure(conn, ns)["backfill"]
         conn.commit()
         state = conn.execute(sa.select(table).where(table.c.name == backfill.name)).mappings().first()

@@ -1,8 +1,8 @@
 """Row-level check of a backfill: every source row against its target row.
 
-All set-based, inside the database, over keyset ranges of the key: one full
-join per range with a null-safe comparison of every mapped field, returning
-only the rows that differ, are missing or are extra. A million rows never
+All set-based, inside the database, over keyset ranges of the key: per range
+one statement, a join with a null-safe comparison of every mapped field plus
+an anti-join, returning only the rows that differ, are missing or are extra. A million rows never
 cross the wire, memory stays flat, and progress can be reported per range.
 """
 from __future__ import annotations
@@ -75,15 +75,18 @@ def compare(conn: sa.Connection, ns: Namespace, backfill: Backfill, *, chunk: in
         where = sql.range_where(lo is not None, hi is not None)
         in_chunk = chunk if hi is not None else conn.execute(sa.text(
             f"SELECT count(*) FROM {source} AS {SOURCE} WHERE {where}"), params).scalar_one()
-        # One pass per key range: a full join of the mapped source rows with the target
-        # rows, keeping only those that differ, lack a partner, or have none.
+        # Per key range: the mapped source rows left-joined to their target rows
+        # (differing or missing), then target rows without a source (extra). Both
+        # halves join on the key's index, on SQLite as on PostgreSQL.
+        nulls = ", ".join(["NULL"] * len(cols))
         rows = conn.execute(sa.text(
             f"SELECT src.k, t.{key}, {quarantined}, {flags}, {values} "
             f"FROM (SELECT {SOURCE}.{key} AS k, {exprs} FROM {source} AS {SOURCE} {sql._joins(outer=True)} "
-            f"WHERE {where}) AS src "
-            f"FULL OUTER JOIN (SELECT * FROM {target} AS t WHERE {where.replace(f'{SOURCE}.', 't.')}) AS t "
-            f"ON t.{key} = src.k "
-            f"WHERE src.k IS NULL OR t.{key} IS NULL OR {differs}"), params)
+            f"WHERE {where}) AS src LEFT JOIN {target} AS t ON t.{key} = src.k "
+            f"WHERE t.{key} IS NULL OR {differs} "
+            f"UNION ALL SELECT NULL, t.{key}, FALSE, {nulls}, {nulls}, {nulls} FROM {target} AS t "
+            f"WHERE {where.replace(f'{SOURCE}.', 't.')} AND NOT EXISTS "
+            f"(SELECT 1 FROM {source} AS {SOURCE} WHERE {SOURCE}.{key} = t.{key})"), params)
         without_target = 0
         for row in rows:
             source_key, target_key, is_quarantined = row[0], row[1], row[2]

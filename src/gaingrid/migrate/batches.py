@@ -20,7 +20,7 @@ from .backfill import Backfill, BackfillSQL, implied_references, q
 from .errors import MigrateError
 from .namespace import Namespace
 
-DEFAULT_BATCH_SIZE = 20_000
+DEFAULT_BATCH_SIZE = 50_000
 _TRANSIENT_PG = {"40P01", "40001", "55P03"}  # deadlock, serialization failure, lock timeout
 _RETRIES = 8
 

@@ -52,7 +52,7 @@ def compare(conn: sa.Connection, ns: Namespace, backfill: Backfill, *, chunk: in
     cols = [c for c in b.columns if c != b.key]
     quarantine = ns.qualified("quarantine")
     has_quarantine = sa.inspect(conn).has_table(ns.table_name("quarantine"), schema=ns.schema)
-    target, source = q(b.target), q(b.source)
+    source = q(b.source)
     result = RowComparison(b.name)
     total = conn.exec_driver_sql(f"SELECT count(*) FROM {source}").scalar_one()
     result.source_rows = total
@@ -75,18 +75,8 @@ def compare(conn: sa.Connection, ns: Namespace, backfill: Backfill, *, chunk: in
         where = sql.range_where(lo is not None, hi is not None)
         in_chunk = chunk if hi is not None else conn.execute(sa.text(
             f"SELECT count(*) FROM {source} AS {SOURCE} WHERE {where}"), params).scalar_one()
-        # Per key range: the mapped source rows left-joined to their target rows
-        # (differing or missing), then target rows without a source (extra). Both
-        # halves join on the key's index, on SQLite as on PostgreSQL.
-        nulls = ", ".join(["NULL"] * len(cols))
-        rows = conn.execute(sa.text(
-            f"SELECT src.k, t.{key}, {quarantined}, {flags}, {values} "
-            f"FROM (SELECT {SOURCE}.{key} AS k, {exprs} FROM {source} AS {SOURCE} {sql._joins(outer=True)} "
-            f"WHERE {where}) AS src LEFT JOIN {target} AS t ON t.{key} = src.k "
-            f"WHERE t.{key} IS NULL OR {differs} "
-            f"UNION ALL SELECT NULL, t.{key}, FALSE, {nulls}, {nulls}, {nulls} FROM {target} AS t "
-            f"WHERE {where.replace(f'{SOURCE}.', 't.')} AND NOT EXISTS "
-            f"(SELECT 1 FROM {source} AS {SOURCE} WHERE {SOURCE}.{key} = t.{key})"), params)
+        rows = conn.execute(sa.text(_range_query(conn.dialect.name, sql, where, key, exprs, flags, values, differs,
+                                                 quarantined, len(cols))), params)
         without_target = 0
         for row in rows:
             source_key, target_key, is_quarantined = row[0], row[1], row[2]
@@ -114,3 +104,23 @@ def compare(conn: sa.Connection, ns: Namespace, backfill: Backfill, *, chunk: in
         if hi is None:
             return result
         lo = hi
+
+
+def _range_query(dialect: str, sql: BackfillSQL, where: str, key: str, exprs: str, flags: str, values: str,
+                 differs: str, quarantined: str, width: int) -> str:
+    """The rows of one key range that differ, are missing or are extra."""
+    b = sql.b
+    source, target = q(b.source), q(b.target)
+    mapped = (f"(SELECT {SOURCE}.{key} AS k, {exprs} FROM {source} AS {SOURCE} {sql._joins(outer=True)} "
+              f"WHERE {where}) AS src")
+    target_where = where.replace(f"{SOURCE}.", "t.")
+    head = f"SELECT src.k, t.{key}, {quarantined}, {flags}, {values} "
+    if dialect == "postgresql":
+        # One merge full join of the two ranges.
+        return (head + f"FROM {mapped} FULL OUTER JOIN (SELECT * FROM {target} AS t WHERE {target_where}) AS t "
+                f"ON t.{key} = src.k WHERE src.k IS NULL OR t.{key} IS NULL OR {differs}")
+    # SQLite cannot index a subquery's rows for a full join: a join and an anti-join on the key's index.
+    nulls = ", ".join(["NULL"] * width)
+    return (head + f"FROM {mapped} LEFT JOIN {target} AS t ON t.{key} = src.k WHERE t.{key} IS NULL OR {differs} "
+            f"UNION ALL SELECT NULL, t.{key}, FALSE, {nulls}, {nulls}, {nulls} FROM {target} AS t "
+            f"WHERE {target_where} AND NOT EXISTS (SELECT 1 FROM {source} AS {SOURCE} WHERE {SOURCE}.{key} = t.{key})")

@@ -128,6 +128,39 @@ class BackfillSQL:
             + f" WHERE {changed}"
         )
 
+    def _locking(self) -> str:
+        # The batch locks the rows it copies: a concurrent legacy delete or update
+        # waits for it (or it for them), so no write slips between this read and the sync.
+        return (" FOR SHARE OF " + ", ".join([SOURCE, *(p.alias for p in self.b.parents)])
+                if self.dialect == "postgresql" else "")
+
+    def _mapped(self, where: str) -> str:
+        cols = list(self.b.columns)
+        return (f"SELECT {', '.join(expr(self.b.columns[c]) + f' AS {q(c)}' for c in cols)} "
+                f"FROM {q(self.b.source)} AS {SOURCE} {self._joins(outer=False)} "
+                f"WHERE ({where}) AND {self.migratable()}")
+
+    def insert_missing(self, where: str) -> str:
+        """The batch's copy: plain inserts of the rows not yet in the target.
+
+        No ON CONFLICT clause, whose speculative insertion doubles the write
+        work; a key the sync inserted meanwhile makes the batch fail with a
+        unique violation, and the batch is retried (batches.py).
+        """
+        target = q(self.b.target)
+        return (f"INSERT INTO {target} ({', '.join(q(c) for c in self.b.columns)}) {self._mapped(where)} "
+                f"AND NOT EXISTS (SELECT 1 FROM {target} AS t WHERE t.{q(self.b.key)} = {self.source_key})"
+                f"{self._locking()}")
+
+    def refresh(self, where: str) -> str:
+        """Bring target rows that existed before the backfill (restored from an archive) up to date."""
+        target = q(self.b.target)
+        updates = [c for c in self.b.columns if c != self.b.key]
+        changed = " OR ".join(self._distinct(f"{target}.{q(c)}", f"src.{q(c)}") for c in updates)
+        return (f"UPDATE {target} SET {', '.join(f'{q(c)} = src.{q(c)}' for c in updates)} "
+                f"FROM ({self._mapped(where)}{self._locking()}) AS src "
+                f"WHERE {target}.{q(self.b.key)} = src.{q(self.b.key)} AND ({changed})")
+
     def quarantine(self, where: str) -> str:
         """Record the source rows matching `where` that have no target row and cannot get one, with the reason.
 

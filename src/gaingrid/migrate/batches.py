@@ -3,7 +3,7 @@
 Each batch quarantines the rows it cannot migrate, copies the rest with one
 set-based `INSERT … SELECT`, and moves the checkpoint, all in one
 transaction. Killed at any point, a rerun continues after the last committed
-batch; the upsert makes even a repeated batch harmless.
+batch, and a repeated batch inserts only what is missing.
 """
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from .errors import MigrateError
 from .namespace import Namespace
 
 DEFAULT_BATCH_SIZE = 50_000
-_TRANSIENT_PG = {"40P01", "40001", "55P03"}  # deadlock, serialization failure, lock timeout
+# deadlock, serialization failure, lock timeout, and a key the sync inserted while the batch ran
+_TRANSIENT_PG = {"40P01", "40001", "55P03", "23505"}
 _RETRIES = 8
 
 
@@ -90,15 +91,16 @@ def run(engine: sa.Engine, ns: Namespace, backfill: Backfill, *, batch_size: int
         conn.commit()
         state = conn.execute(sa.select(table).where(table.c.name == backfill.name)).mappings().first()
         if state is None:
-            conn.execute(table.insert().values(name=backfill.name, rows_done=0, status="running",
+            refresh = conn.exec_driver_sql(f"SELECT 1 FROM {q(backfill.target)} LIMIT 1").first() is not None
+            conn.execute(table.insert().values(name=backfill.name, rows_done=0, status="running", refresh=refresh,
                                                started_at=_now(), updated_at=_now()))
             conn.commit()
-            state = {"last_key": None, "rows_done": 0, "status": "running"}
+            state = {"last_key": None, "rows_done": 0, "status": "running", "refresh": refresh}
         last_key, done, finished = state["last_key"], state["rows_done"], state["status"] == "done"
         total = conn.exec_driver_sql(f"SELECT count(*) FROM {q(backfill.source)}").scalar_one()
         conn.rollback()
         while not finished:
-            last_key, done, finished = _batch(conn, sql, table, last_key, done, batch_size)
+            last_key, done, finished = _batch(conn, sql, table, last_key, done, batch_size, state["refresh"])
             if on_batch:
                 on_batch(progress(conn, ns, backfill, total))
                 conn.rollback()
@@ -106,7 +108,7 @@ def run(engine: sa.Engine, ns: Namespace, backfill: Backfill, *, batch_size: int
 
 
 def _batch(conn: sa.Connection, sql: BackfillSQL, table: sa.Table, lo: str | None, done: int,
-           size: int) -> tuple[str | None, int, bool]:
+           size: int, refresh: bool) -> tuple[str | None, int, bool]:
     for attempt in range(_RETRIES):
         try:
             with conn.begin():
@@ -123,7 +125,9 @@ def _batch(conn: sa.Connection, sql: BackfillSQL, table: sa.Table, lo: str | Non
                     conn.exec_driver_sql("SET LOCAL jit = off")
                     conn.exec_driver_sql("SET LOCAL enable_hashjoin = off")
                     conn.exec_driver_sql("SET LOCAL enable_mergejoin = off")
-                conn.execute(sa.text(sql.upsert(where, lock=True)), params)
+                if refresh:
+                    conn.execute(sa.text(sql.refresh(where)), params)
+                conn.execute(sa.text(sql.insert_missing(where)), params)
                 quarantine = sql.quarantine(where)
                 if quarantine:
                     conn.execute(sa.text(quarantine), params)

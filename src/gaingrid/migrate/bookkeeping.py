@@ -18,6 +18,7 @@ def tables(ns: Namespace) -> dict[str, sa.Table]:
         sa.Column("last_key", sa.Text),  # keyset checkpoint: every source key <= this is done
         sa.Column("rows_done", sa.BigInteger, nullable=False, server_default="0"),
         sa.Column("status", sa.Text, nullable=False),  # running | done
+        sa.Column("refresh", sa.Boolean, nullable=False, server_default=sa.false()),  # target had rows at start
         sa.Column("started_at", sa.DateTime, nullable=False),
         sa.Column("updated_at", sa.DateTime, nullable=False),
         sa.Column("finished_at", sa.DateTime),

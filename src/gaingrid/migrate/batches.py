@@ -127,9 +127,12 @@ def _batch(conn: sa.Connection, sql: BackfillSQL, table: sa.Table, lo: str | Non
                     conn.exec_driver_sql("SET LOCAL enable_mergejoin = off")
                 if refresh:
                     conn.execute(sa.text(sql.refresh(where)), params)
-                conn.execute(sa.text(sql.insert_missing(where)), params)
+                inserted = conn.execute(sa.text(sql.insert_missing(where)), params).rowcount
+                # Only rows that existed when the range was drawn can be inserted here (a
+                # row written since has its target from the sync already). So when all of
+                # them were, none of the range can need quarantine: skip the search.
                 quarantine = sql.quarantine(where)
-                if quarantine:
+                if quarantine and (refresh or inserted != processed):
                     conn.execute(sa.text(quarantine), params)
                 conn.execute(sa.text(sql.unquarantine(where)), params)
                 finished = hi is None

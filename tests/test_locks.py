@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import contextmanager
+from typing import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -14,39 +16,43 @@ from gaingrid.phases import GAINGRID
 from tests.harness import legacy_database
 
 
-def hold_lock_on_user(url: sa.URL, seconds: float, held: threading.Event) -> None:
-    engine = sa.create_engine(url)
-    with engine.connect() as conn:
-        conn.exec_driver_sql('SELECT count(*) FROM "User"')  # ACCESS SHARE until the transaction ends
-        held.set()
-        time.sleep(seconds)
-        conn.rollback()
-    engine.dispose()
+@contextmanager
+def app_holding_a_lock_on_user(url: sa.URL, seconds: float) -> Iterator[None]:
+    """Another session reads "User" in an open transaction (ACCESS SHARE) for `seconds`."""
+    held = threading.Event()
+
+    def hold() -> None:
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            conn.exec_driver_sql('SELECT count(*) FROM "User"')
+            held.set()
+            time.sleep(seconds)
+            conn.rollback()
+        engine.dispose()
+
+    blocker = threading.Thread(target=hold)
+    blocker.start()
+    held.wait()
+    try:
+        yield
+    finally:
+        blocker.join()
 
 
 def test_ddl_backs_off_and_retries_when_the_app_holds_a_lock(pg_url: str) -> None:
     url = legacy_database(pg_url).url
-    held = threading.Event()
-    blocker = threading.Thread(target=hold_lock_on_user, args=(url, 1.5, held))
-    blocker.start()
-    held.wait()
     migrator = Migrator(GAINGRID, url, lock_timeout=0.2, lock_retries=6)
     started = time.perf_counter()
-    migrator.up(to=2)
-    blocker.join()
+    with app_holding_a_lock_on_user(url, 1.5):
+        migrator.up(to=2)
     assert time.perf_counter() - started >= 1.0, "it waited for the app's transaction instead of failing"
     assert migrator.status().phase_number == 2
 
 
 def test_ddl_gives_up_cleanly_when_the_lock_never_comes(pg_url: str) -> None:
     url = legacy_database(pg_url).url
-    held = threading.Event()
-    blocker = threading.Thread(target=hold_lock_on_user, args=(url, 3.0, held))
-    blocker.start()
-    held.wait()
     migrator = Migrator(GAINGRID, url, lock_timeout=0.1, lock_retries=1)
-    with pytest.raises(MigrateError, match="lock timeout"):
+    with app_holding_a_lock_on_user(url, 3.0), pytest.raises(MigrateError, match="lock timeout"):
         migrator.up(to=2)
-    blocker.join()
     assert migrator.status().phase_number == 1
     assert migrator.history()[-1].outcome == "failed"

@@ -98,7 +98,10 @@ class BackfillSQL:
         return out
 
     def migratable(self) -> str:
-        return " AND ".join(self._reference_exists(r) for r in self.references) or "TRUE"
+        # IN (SELECT key) rather than a correlated EXISTS: SQLite runs it as a plain index
+        # lookup, about half the cost per row; PostgreSQL plans both as the same semi-join.
+        return " AND ".join(f"{expr(self.b.columns[r.column])} IN (SELECT {q(r.key)} FROM {q(r.table)})"
+                            for r in self.references) or "TRUE"
 
     def _distinct(self, left: str, right: str) -> str:
         return f"{left} IS DISTINCT FROM {right}" if self.dialect == "postgresql" else f"{left} IS NOT {right}"
@@ -143,13 +146,19 @@ class BackfillSQL:
     def insert_missing(self, where: str) -> str:
         """The batch's copy: plain inserts of the rows not yet in the target.
 
-        No ON CONFLICT clause, whose speculative insertion doubles the write
-        work; a key the sync inserted meanwhile makes the batch fail with a
-        unique violation, and the batch is retried (batches.py).
+        PostgreSQL: an anti-join, and no ON CONFLICT clause, whose speculative
+        insertion doubles the write work; a key the sync inserted meanwhile
+        makes the batch fail with a unique violation, and the batch is retried
+        (batches.py). SQLite: ON CONFLICT DO NOTHING, which costs nothing
+        there, while a SELECT that reads the table it inserts into makes SQLite
+        buffer every row in a temporary table first. The batch holds SQLite's
+        only write lock, so a conflicting row is one the sync already wrote.
         """
         target = q(self.b.target)
-        return (f"INSERT INTO {target} ({', '.join(q(c) for c in self.b.columns)}) {self._mapped(where)} "
-                f"AND NOT EXISTS (SELECT 1 FROM {target} AS t WHERE t.{q(self.b.key)} = {self.source_key})"
+        insert = f"INSERT INTO {target} ({', '.join(q(c) for c in self.b.columns)}) {self._mapped(where)}"
+        if self.dialect == "sqlite":
+            return f"{insert} ON CONFLICT ({q(self.b.key)}) DO NOTHING"
+        return (f"{insert} AND NOT EXISTS (SELECT 1 FROM {target} AS t WHERE t.{q(self.b.key)} = {self.source_key})"
                 f"{self._locking()}")
 
     def refresh(self, where: str) -> str:

@@ -18,6 +18,7 @@ from .errors import MigrateError
 SUPPORTED = ("postgresql", "sqlite")
 # An arbitrary constant: every gaingrid migrator contends for the same advisory lock.
 _ADVISORY_LOCK_KEY = 0x6761696E67726964 & 0x7FFFFFFFFFFFFFFF
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 def parse_url(raw: str) -> sa.URL:
@@ -56,14 +57,14 @@ def create_engine(url: sa.URL, *, migrating: bool = False) -> sa.Engine:
         database = url.database
         if database and database != ":memory:" and not Path(database).parent.exists():
             raise MigrateError(f"cannot open database {redact(url)}: directory {Path(database).parent} does not exist")
-        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn, _record):
             # pysqlite would otherwise run DDL outside any transaction.
             dbapi_conn.isolation_level = None
             dbapi_conn.execute(f"PRAGMA foreign_keys={'OFF' if migrating else 'ON'}")
-            dbapi_conn.execute("PRAGMA busy_timeout=30000")
+            dbapi_conn.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn):

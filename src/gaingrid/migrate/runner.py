@@ -21,6 +21,7 @@ from .backfill import BackfillSQL
 from .batches import DEFAULT_BATCH_SIZE, BackfillProgress
 from .errors import MigrateError
 from .namespace import Namespace
+from .parallel import default_jobs
 from .phase import Phase, Project
 from .state import DatabaseState, namespace_for, read_state
 from .steps import PhaseExecutor
@@ -51,10 +52,14 @@ BackupHook = Callable[[], str]  # takes a backup, returns where it is
 
 
 class Migrator:
-    def __init__(self, project: Project, url: str | sa.URL, *, lock_timeout: float = 5.0, lock_retries: int = 5) -> None:
+    def __init__(self, project: Project, url: str | sa.URL, *, lock_timeout: float = 5.0, lock_retries: int = 5,
+                 jobs: int | None = None) -> None:
         self.project = project
         self.url = dialect.parse_url(url) if isinstance(url, str) else url
         self.lock_timeout = lock_timeout
+        if jobs is not None and jobs < 1:
+            raise MigrateError(f"--jobs must be at least 1, got {jobs}")
+        self.jobs = jobs or default_jobs()  # connections a verification reads on at once
         self.executor = PhaseExecutor(project, self.url, lock_retries=lock_retries)
 
     # -- connections ---------------------------------------------------------
@@ -70,6 +75,17 @@ class Migrator:
                 conn = conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
                 yield conn
+
+    def _checks(self, conn: sa.Connection, phase: Phase, *, strict: bool, only_latest: bool = False,
+                on_progress: Callable[[int, int], None] | None = None) -> Verification:
+        """Verify at `phase`, reading on self.jobs connections that share `conn`'s snapshot."""
+        readers = dialect.create_engine(self.url)
+        try:
+            return run_checks(self.project, conn, phase, baseline=ledger.load_baseline(conn, namespace_for(self.project, conn)),
+                              strict=strict, only_latest=only_latest, on_progress=on_progress,
+                              engine=readers, jobs=self.jobs)
+        finally:
+            readers.dispose()
 
     def _cfg(self, conn: sa.Connection, hook=None):
         return alembic_bridge.config(self.project, namespace_for(self.project, conn), connection=conn, on_version_apply=hook)
@@ -201,8 +217,7 @@ class Migrator:
                 raise MigrateError("the database has no version record: run `gaingrid migrate adopt` or `up` first")
             ns = namespace_for(self.project, conn)
             at = ledger.now()
-            result = run_checks(self.project, conn, state.recorded, baseline=ledger.load_baseline(conn, ns),
-                                strict=strict, on_progress=on_progress)
+            result = self._checks(conn, state.recorded, strict=strict, on_progress=on_progress)
         engine = dialect.create_engine(self.url)
         try:
             ledger.record(engine, ns, ledger.Entry(
@@ -296,8 +311,7 @@ class Migrator:
                 entry.rows_moved = self.executor.finish(conn, phase, batch_size, sample)
             checked_at = time.perf_counter()
             with self._snapshot() as snapshot:
-                check = run_checks(self.project, snapshot, arrive, baseline=ledger.load_baseline(snapshot, ns),
-                                   strict=False, only_latest=True)
+                check = self._checks(snapshot, arrive, strict=False, only_latest=True)
             verify_seconds = time.perf_counter() - checked_at
             entry.details = {"verification": check.to_json(), "throughput": _thin(samples)}
             if not check.ok:

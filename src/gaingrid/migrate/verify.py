@@ -7,6 +7,7 @@ every backfill matches its source row for row.
 """
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 from . import compare, fingerprint
 from .backfill import q
 from .namespace import Namespace
+from .parallel import Readers, Task
 from .phase import Phase, Project
 from .schema import metadata_at_phase
 from .state import expected_shape, live_shape, namespace_for
@@ -70,93 +72,140 @@ def _foreign_keys_added(project: Project, phase: Phase) -> list[tuple[str, sa.Fo
     return [(t.name, fk) for t in now.sorted_tables for fk in t.foreign_key_constraints if fk.name not in known]
 
 
-def _consistent(project: Project, conn: sa.Connection, phase: Phase, current: Phase) -> CheckResult | None:
+class _Work:
+    """Every read of a verification as a task, and how each check turns its tasks' results into a result."""
+
+    def __init__(self) -> None:
+        self.tasks: list[Task] = []
+        self.long: set[int] = set()
+        self._checks: list[tuple[int, int, Callable[[list], list[CheckResult]]]] = []
+
+    def add(self, tasks: list[Task], finish: Callable[[list], list[CheckResult]], *, long: bool = False) -> None:
+        """`long`: start these first, so the short tasks fill in around them."""
+        self._checks.append((len(self.tasks), len(tasks), finish))
+        if long:
+            self.long.update(range(len(self.tasks), len(self.tasks) + len(tasks)))
+        self.tasks += tasks
+
+    def run(self, readers: Readers) -> list[CheckResult]:
+        order = sorted(range(len(self.tasks)), key=lambda i: i not in self.long)
+        results: list = [None] * len(self.tasks)
+        for i, result in zip(order, readers.map([self.tasks[i] for i in order])):
+            results[i] = result
+        return [c for start, n, finish in self._checks for c in finish(results[start:start + n])]
+
+
+def _consistent(project: Project, conn: sa.Connection, phase: Phase, current: Phase, work: _Work) -> None:
     """No row of what this phase added (and still stands at `current`) points at a row that does not exist."""
     standing = metadata_at_phase(project.metadata, current.number).tables
     added = [(t, fk) for t, fk in _foreign_keys_added(project, phase) if t in standing]
     if not added:
-        return None
-    orphans = {}
+        return
+    unchecked = []
     for table, fk in added:
         if conn.dialect.name == "postgresql" and conn.exec_driver_sql(
                 "SELECT convalidated FROM pg_constraint WHERE conname = %(n)s", {"n": fk.name}).scalar():
             continue  # a validated constraint already guarantees it
         (col,), (ref,) = [c.name for c in fk.columns], [e.column for e in fk.elements]
-        count = conn.exec_driver_sql(
-            f"SELECT count(*) FROM {q(table)} AS c WHERE c.{q(col)} IS NOT NULL AND NOT EXISTS "
-            f"(SELECT 1 FROM {q(ref.table.name)} AS p WHERE p.{q(ref.name)} = c.{q(col)})").scalar_one()
-        if count:
-            orphans[fk.name] = count
-    detail = ", ".join(f"{n}: {c:,} orphan rows" for n, c in orphans.items()) or \
-        f"{len(added)} relationship(s) intact"
-    return CheckResult(phase.number, "new tables are consistent", not orphans, detail, data=orphans)
+        unchecked.append((fk.name, f"SELECT count(*) FROM {q(table)} AS c WHERE c.{q(col)} IS NOT NULL AND NOT EXISTS "
+                                   f"(SELECT 1 FROM {q(ref.table.name)} AS p WHERE p.{q(ref.name)} = c.{q(col)})"))
+
+    def finish(counts: list[int]) -> list[CheckResult]:
+        orphans = {name: n for (name, _), n in zip(unchecked, counts) if n}
+        detail = ", ".join(f"{n}: {c:,} orphan rows" for n, c in orphans.items()) or \
+            f"{len(added)} relationship(s) intact"
+        return [CheckResult(phase.number, "new tables are consistent", not orphans, detail, data=orphans)]
+
+    work.add([lambda c, query=query: c.exec_driver_sql(query).scalar_one() for _, query in unchecked], finish)
 
 
 def _legacy(conn: sa.Connection, project: Project, phase: Phase, baseline: fingerprint.Fingerprint,
-            strict: bool) -> CheckResult:
+            strict: bool, work: _Work) -> None:
     columns = fingerprint.columns_at_phase(project, 1)
     present = fingerprint.live_columns(conn, list(columns))
     gone = sorted(set(columns) - set(present))  # dropped by a phase (archived), e.g. at 7
-    now = fingerprint.take(conn, {t: columns[t] for t in present})
-    diff = fingerprint.differences({t: v for t, v in baseline.items() if t in present}, now)
-    detail = "; ".join(diff) if diff else "row counts and content hashes equal the baseline"
-    if gone:
-        detail += f" ({', '.join(gone)} dropped by design, archived)"
-    if diff and not strict:
-        detail += " (expected if the application wrote since the baseline)"
-    return CheckResult(phase.number, "legacy data untouched", not diff, detail, warning=bool(diff) and not strict,
-                       data={"now": fingerprint.to_json(now)})
+
+    def finish(results: list[fingerprint.Fingerprint]) -> list[CheckResult]:
+        (now,) = results
+        diff = fingerprint.differences({t: v for t, v in baseline.items() if t in present}, now)
+        detail = "; ".join(diff) if diff else "row counts and content hashes equal the baseline"
+        if gone:
+            detail += f" ({', '.join(gone)} dropped by design, archived)"
+        if diff and not strict:
+            detail += " (expected if the application wrote since the baseline)"
+        return [CheckResult(phase.number, "legacy data untouched", not diff, detail,
+                            warning=bool(diff) and not strict, data={"now": fingerprint.to_json(now)})]
+
+    # One task: on SQLite, two fingerprints side by side would contend for its global
+    # allocator lock and each run slower than both in a row.
+    work.add([lambda c: fingerprint.take(c, {t: columns[t] for t in present})], finish, long=True)
 
 
 def _backfill(conn: sa.Connection, ns: Namespace, phase: Phase, b, strict: bool,
-              on_progress: Callable[[int, int], None] | None) -> list[CheckResult]:
-    r = compare.compare(conn, ns, b, on_progress=on_progress)
-    data = r.to_json()
-    n = phase.number
-    checks = [
-        CheckResult(n, f"{b.name}: every row matches its source", r.differing == 0,
-                    f"{r.differing:,} rows differ" if r.differing else f"{r.migrated:,} rows equal field by field",
-                    data={"rows": r.differing_rows}),
-        CheckResult(n, f"{b.name}: no row missing", r.missing == 0,
-                    f"{r.missing:,} source rows have no {b.target} row and are not quarantined" if r.missing
-                    else "every source row is migrated or quarantined", data={"keys": r.missing_keys}),
-        CheckResult(n, f"{b.name}: no extra row", r.extra == 0,
-                    f"{r.extra:,} {b.target} rows have no {b.source} source (the new app's, or left behind)" if r.extra
-                    else f"every {b.target} row has a source",
-                    warning=not strict and r.extra > 0, data={"keys": r.extra_keys}),
-        CheckResult(n, f"{b.name}: counts reconcile", r.reconciles,
-                    f"source {r.source_rows:,} = migrated {r.migrated:,} + quarantined {r.quarantined:,}"
-                    + ("" if r.reconciles else "  ✗"), data=data),
-    ]
-    return checks
+              on_progress: Callable[[int, int], None] | None, work: _Work) -> None:
+    totals = compare.totals(conn, ns, b)
+    ranges = compare.ranges(conn, b)
+    done = [0]
+    lock = threading.Lock()
+
+    def one(c: sa.Connection, key_range: compare.KeyRange) -> compare.RowComparison:
+        part = compare.compare_range(c, ns, b, key_range)
+        if on_progress:
+            with lock:
+                done[0] = min(totals.source_rows, done[0] + (key_range.rows or totals.source_rows))
+                on_progress(done[0], totals.source_rows)
+        return part
+
+    def finish(parts: list[compare.RowComparison]) -> list[CheckResult]:
+        r = compare.merge(totals, parts)
+        data = r.to_json()
+        n = phase.number
+        return [
+            CheckResult(n, f"{b.name}: every row matches its source", r.differing == 0,
+                        f"{r.differing:,} rows differ" if r.differing else f"{r.migrated:,} rows equal field by field",
+                        data={"rows": r.differing_rows}),
+            CheckResult(n, f"{b.name}: no row missing", r.missing == 0,
+                        f"{r.missing:,} source rows have no {b.target} row and are not quarantined" if r.missing
+                        else "every source row is migrated or quarantined", data={"keys": r.missing_keys}),
+            CheckResult(n, f"{b.name}: no extra row", r.extra == 0,
+                        f"{r.extra:,} {b.target} rows have no {b.source} source (the new app's, or left behind)"
+                        if r.extra else f"every {b.target} row has a source",
+                        warning=not strict and r.extra > 0, data={"keys": r.extra_keys}),
+            CheckResult(n, f"{b.name}: counts reconcile", r.reconciles,
+                        f"source {r.source_rows:,} = migrated {r.migrated:,} + quarantined {r.quarantined:,}"
+                        + ("" if r.reconciles else "  ✗"), data=data),
+        ]
+
+    work.add([lambda c, k=k: one(c, k) for k in ranges], finish)
 
 
 def verify(project: Project, conn: sa.Connection, phase: Phase, *, baseline: fingerprint.Fingerprint | None,
            strict: bool = True, only_latest: bool = False,
-           on_progress: Callable[[int, int], None] | None = None) -> Verification:
+           on_progress: Callable[[int, int], None] | None = None,
+           engine: sa.Engine | None = None, jobs: int = 1) -> Verification:
     """`strict`: nothing but the migration wrote. Otherwise legacy rows changed since the
     baseline, and target rows without a source (the new app's), are warnings, not failures.
-    `only_latest`: the per-phase checks of `phase` alone (what `up` runs after each phase)."""
+    `only_latest`: the per-phase checks of `phase` alone (what `up` runs after each phase).
+    `engine` and `jobs`: the reads run on that many connections at once, sharing the snapshot of `conn`."""
     started = time.perf_counter()
     ns = namespace_for(project, conn)
     checks = [_schema(project, conn, phase)]
     valid = _valid(conn, phase)
     if valid:
         checks.append(valid)
+    work = _Work()
     # The first phase is the baseline another tool made: its rows are what they are
     # (orphans in it are the backfill's to quarantine). Check what the migration added.
     checked = [phase] if only_latest else project.phases[:phase.number]
     for p in checked:
-        if p is project.first:
-            continue
-        consistent = _consistent(project, conn, p, phase)
-        if consistent:
-            checks.append(consistent)
+        if p is not project.first:
+            _consistent(project, conn, p, phase, work)
     if baseline is not None:
-        checks.append(_legacy(conn, project, phase, baseline, strict))
+        _legacy(conn, project, phase, baseline, strict, work)
     active, _ = project.syncs_at(phase.number)
     for p in checked:
         for b in p.backfills:
             if b in active:
-                checks += _backfill(conn, ns, p, b, strict, on_progress)
+                _backfill(conn, ns, p, b, strict, on_progress, work)
+    checks += work.run(Readers(conn, engine, jobs))
     return Verification(phase.number, checks, time.perf_counter() - started)

@@ -85,6 +85,28 @@ def test_verify_finds_one_changed_field_among_a_million_rows_on_postgresql(pg_ur
     assert_names_exactly(migrator.verify(), planted)
 
 
+def test_verify_counts_rows_of_new_tables_that_point_at_nothing(db_url: str) -> None:
+    migrator = legacy_database(db_url)
+    migrator.up()
+    postgres = migrator.url.get_backend_name() == "postgresql"
+    # SQLite: a connection that does not enforce keys. PostgreSQL: a key that was never validated.
+    engine = dialect.create_engine(migrator.url, migrating=True)
+    with engine.begin() as conn:
+        if postgres:
+            conn.exec_driver_sql('ALTER TABLE "Reminder" DROP CONSTRAINT "Reminder_userId_fkey"')
+        for i in range(2):
+            conn.exec_driver_sql(
+                'INSERT INTO "Reminder" (id, "userId", time, frequency, "updatedAt") '
+                f"VALUES ('orphan-{i}', 'no-such-user', CURRENT_TIMESTAMP, 'DAILY', CURRENT_TIMESTAMP)")
+        if postgres:
+            conn.exec_driver_sql('ALTER TABLE "Reminder" ADD CONSTRAINT "Reminder_userId_fkey" FOREIGN KEY ("userId") '
+                                 'REFERENCES "User"(id) ON DELETE CASCADE ON UPDATE CASCADE NOT VALID')
+    engine.dispose()
+    check = failed(migrator.verify())["new tables are consistent"]
+    assert check.phase == 3 and check.data == {"Reminder_userId_fkey": 2}
+    assert check.detail == "Reminder_userId_fkey: 2 orphan rows"
+
+
 def test_legacy_changes_fail_a_strict_verify_and_warn_when_the_app_writes(db_url: str) -> None:
     migrator = legacy_database(db_url)
     migrator.up()

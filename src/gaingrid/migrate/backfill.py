@@ -143,23 +143,31 @@ class BackfillSQL:
                 f"FROM {q(self.b.source)} AS {SOURCE} {self._joins(outer=False)} "
                 f"WHERE ({where}) AND {self.migratable()}")
 
-    def insert_missing(self, where: str) -> str:
+    def insert_missing(self, where: str, *, target_empty: bool = False) -> str:
         """The batch's copy: plain inserts of the rows not yet in the target.
 
-        PostgreSQL: an anti-join, and no ON CONFLICT clause, whose speculative
-        insertion doubles the write work; a key the sync inserted meanwhile
-        makes the batch fail with a unique violation, and the batch is retried
-        (batches.py). SQLite: ON CONFLICT DO NOTHING, which costs nothing
-        there, while a SELECT that reads the table it inserts into makes SQLite
-        buffer every row in a temporary table first. The batch holds SQLite's
-        only write lock, so a conflicting row is one the sync already wrote.
+        PostgreSQL: no ON CONFLICT clause, whose speculative insertion doubles
+        the write work, and an anti-join only where the range already has
+        target rows (`target_empty`: it had none a moment ago). A key the sync
+        inserted meanwhile makes the batch fail with a unique violation, and
+        the batch is retried (batches.py). SQLite: ON CONFLICT DO NOTHING,
+        which costs nothing there, while a SELECT that reads the table it
+        inserts into makes SQLite buffer every row in a temporary table first.
+        The batch holds SQLite's only write lock, so a conflicting row is one
+        the sync already wrote.
         """
         target = q(self.b.target)
         insert = f"INSERT INTO {target} ({', '.join(q(c) for c in self.b.columns)}) {self._mapped(where)}"
         if self.dialect == "sqlite":
             return f"{insert} ON CONFLICT ({q(self.b.key)}) DO NOTHING"
+        if target_empty:
+            return insert + self._locking()
         return (f"{insert} AND NOT EXISTS (SELECT 1 FROM {target} AS t WHERE t.{q(self.b.key)} = {self.source_key})"
                 f"{self._locking()}")
+
+    def target_in_range(self, where: str) -> str:
+        """Whether the target already has a row in the key range (one probe of its key's index)."""
+        return f"SELECT EXISTS (SELECT 1 FROM {q(self.b.target)} AS t WHERE {where.replace(SOURCE + '.', 't.')})"
 
     def refresh(self, where: str) -> str:
         """Bring target rows that existed before the backfill (restored from an archive) up to date."""

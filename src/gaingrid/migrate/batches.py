@@ -127,7 +127,9 @@ def _batch(conn: sa.Connection, sql: BackfillSQL, table: sa.Table, lo: str | Non
                     conn.exec_driver_sql("SET LOCAL enable_mergejoin = off")
                 if refresh:
                     conn.execute(sa.text(sql.refresh(where)), params)
-                inserted = conn.execute(sa.text(sql.insert_missing(where)), params).rowcount
+                target_empty = sql.dialect == "postgresql" and not refresh and \
+                    not conn.execute(sa.text(sql.target_in_range(where)), params).scalar()
+                inserted = conn.execute(sa.text(sql.insert_missing(where, target_empty=target_empty)), params).rowcount
                 # Only rows that existed when the range was drawn can be inserted here (a
                 # row written since has its target from the sync already). So when all of
                 # them were, none of the range can need quarantine: skip the search.

@@ -1,6 +1,6 @@
 """Benchmark phase 5's WorkoutLog backfill against the alternatives.
 
-    python bench/backfill.py --rows 1000000 [--db sqlite|postgresql|both] [--orm-rows 20000]
+    python bench/backfill.py --rows 1000000 [--db sqlite|postgresql|both] [--orm-rows 20000] [--repeat 3]
 
 For each database, prepares a phase-4 database with about --rows
 WorkoutExercise rows once, clones it per approach and measures, on identical data:
@@ -13,6 +13,8 @@ WorkoutExercise rows once, clones it per approach and measures, on identical dat
       a child process that also reports its peak RSS;
   (d) the floor: the same INSERT … SELECT with no foreign keys, plus adding
       them afterwards (PostgreSQL; SQLite cannot add them to a table).
+(b), (c) and (d) run --repeat times, interleaved, each on a fresh clone, and
+the medians are compared: on a shared machine one run can be 30% off.
 (c) runs again on a --rows/5 database, to show its peak RSS does not grow.
 """
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -44,10 +47,20 @@ class Result:
     rows: int
     seconds: float
     note: str = ""
+    runs: tuple[float, ...] = ()  # every repeat's seconds; `seconds` is their median
 
     @property
     def rate(self) -> float:
         return self.rows / self.seconds
+
+
+def median_of(results: list[Result]) -> Result:
+    """One result per approach: the median run, with the spread in the note (the machine is shared and noisy)."""
+    runs = tuple(sorted(r.seconds for r in results))
+    mid = statistics.median(runs)
+    first = results[0]
+    spread = f"median of {len(runs)}: {', '.join(f'{x:.2f}' for x in runs)} s" if len(runs) > 1 else ""
+    return Result(first.label, first.rows, mid, "; ".join(x for x in (first.note, spread) if x), runs)
 
 
 def _execute(url: str, statements: list[str]) -> float:
@@ -124,7 +137,7 @@ def our_backfill(url: str) -> tuple[Result, dict]:
         raise SystemExit(f"(c) failed in the child process:\n{done.stderr[-3000:]}")
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert _count(url) == out["rows"]
-    note = f"{out['batches']} batches; the step's own verification ({out['verification']:.1f} s) not counted"
+    note = f"{out['batches']} batches; the step's own verification not counted"
     return Result(f"(c) Migrator.up(to=5), batch {DEFAULT_BATCH_SIZE:,}", out["rows"], out["backfill"], note), out
 
 
@@ -145,12 +158,12 @@ def child_backfill(url: str) -> None:
     hwm_kb = int(next(line for line in status.splitlines() if line.startswith("VmHWM:")).split()[1])
     print(json.dumps({"seconds": step.seconds, "backfill": step.seconds - step.verify_seconds,
                       "rows": step.rows_moved, "batches": len(batch_ends), "verification": step.verify_seconds,
-                      "full_verify": verify_seconds, "peak_rss_mb": hwm_kb / 1024}))
+                      "full_verify": verify_seconds, "peak_rss_mb": hwm_kb / 1024, "jobs": migrator.jobs}))
 
 
 # -- the run ----------------------------------------------------------------
 
-def bench(backend: str, rows: int, orm_rows: int, seed: int) -> bool:
+def bench(backend: str, rows: int, orm_rows: int, seed: int, repeat: int) -> bool:
     print(f"\n=== {backend}: preparing phase-4 databases (~{rows:,} and ~{rows // 5:,} WorkoutExercise rows) ...",
           flush=True)
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
@@ -162,15 +175,20 @@ def bench(backend: str, rows: int, orm_rows: int, seed: int) -> bool:
         results: dict[str, Result] = {}
         with clone_of(h, template) as url:
             results["a"] = orm_per_row(url, backend, n, orm_rows)
-        with clone_of(h, template) as url:
-            results["b"] = single_insert(url, backend, n, foreign_keys=True)
-        with clone_of(h, template) as url:
-            results["c"], big = our_backfill(url)
-        with clone_of(h, template) as url:
-            results["d"] = single_insert(url, backend, n, foreign_keys=False)
+        runs: dict[str, list] = {"b": [], "c": [], "d": []}
+        for _ in range(repeat):  # interleaved, so a slow spell of the machine hits every approach alike
+            with clone_of(h, template) as url:
+                runs["b"].append(single_insert(url, backend, n, foreign_keys=True))
+            with clone_of(h, template) as url:
+                runs["c"].append(our_backfill(url))
+            with clone_of(h, template) as url:
+                runs["d"].append(single_insert(url, backend, n, foreign_keys=False))
+        results["b"] = median_of(runs["b"])
+        results["c"] = median_of([r for r, _ in runs["c"]])
+        results["d"] = median_of(runs["d"])
         with clone_of(h, small_template) as url:
             _small, small = our_backfill(url)
-    return report(backend, results, [(n_small, small), (n, big)])
+    return report(backend, results, [(n_small, small)] + [(n, out) for _, out in runs["c"]])
 
 
 def report(backend: str, r: dict[str, Result], rss: list[tuple[int, dict]]) -> bool:
@@ -188,15 +206,17 @@ def report(backend: str, r: dict[str, Result], rss: list[tuple[int, dict]]) -> b
                     (f"(c) >= 0.5 x (d)  [{c / r['d'].rate:.2f}x]", c >= 0.5 * r["d"].rate)]
     else:
         targets += [(f"(c) >= 1.0 x (b)  [{c / base:.2f}x]", c >= 1.0 * base)]
-    for rows, out in rss:
-        targets.append((f"(c) peak RSS < {RSS_TARGET_MB} MB at {rows:,} rows  [{out['peak_rss_mb']:.0f} MB; "
-                        f"{out['batches']} batches, {out['rows'] / out['backfill']:,.0f} rows/s]",
-                        out["peak_rss_mb"] < RSS_TARGET_MB))
-    big = rss[-1][1]
-    ratio = big["full_verify"] / big["backfill"]
+    for rows in sorted({rows for rows, _ in rss}):
+        peak = max(out["peak_rss_mb"] for r, out in rss if r == rows)
+        targets.append((f"(c) peak RSS < {RSS_TARGET_MB} MB at {rows:,} rows  [{peak:.0f} MB]", peak < RSS_TARGET_MB))
+    big = [out for rows, out in rss if rows == max(r for r, _ in rss)]
+    ratios = sorted(out["full_verify"] / out["backfill"] for out in big)
+    ratio = statistics.median(ratios)
     limit = 0.5 if backend == "postgresql" else 1.0
-    print(f"  full verify (`gaingrid migrate verify`, every row and field): {big['full_verify']:.1f} s, "
-          f"next to the backfill's {big['backfill']:.1f} s = {ratio:.2f}x")
+    print(f"  full verify (`gaingrid migrate verify`, every row and field, {big[0]['jobs']} connections): "
+          f"{statistics.median(o['full_verify'] for o in big):.1f} s, next to the same run's backfill "
+          f"{statistics.median(o['backfill'] for o in big):.1f} s; ratio per run "
+          f"{', '.join(f'{x:.2f}' for x in ratios)}, median {ratio:.2f}x")
     targets.append((f"verify <= {limit} x backfill time  [{ratio:.2f}x]", ratio <= limit))
     print("  targets:")
     for text, ok in targets:
@@ -216,13 +236,14 @@ def main() -> None:
     parser.add_argument("--db", choices=("postgresql", "sqlite", "both"), default="both")
     parser.add_argument("--orm-rows", type=int, default=20_000, help="rows to measure approach (a) on")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of (b), (c) and (d), interleaved; medians are reported")
     parser.add_argument("--child-backfill", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_backfill:
         child_backfill(args.child_backfill)
         return
     backends = ("postgresql", "sqlite") if args.db == "both" else (args.db,)
-    ok = [bench(b, args.rows, min(args.orm_rows, args.rows), args.seed) for b in backends]
+    ok = [bench(b, args.rows, min(args.orm_rows, args.rows), args.seed, args.repeat) for b in backends]
     sys.exit(0 if all(ok) else 1)
 
 

@@ -14,6 +14,7 @@ from gaingrid.cli import app
 from gaingrid.data.demo_data import DemoDataOptions
 from gaingrid.migrate import dialect, ledger
 from gaingrid.migrate.errors import MigrateError
+from gaingrid.migrate.parallel import Readers
 from gaingrid.migrate.rehearse import rehearse
 from gaingrid.migrate.runner import Migrator
 from gaingrid.migrate.state import live_shape
@@ -83,6 +84,52 @@ def test_verify_finds_one_changed_field_among_a_million_rows_on_postgresql(pg_ur
     finally:
         engine.dispose()
     assert_names_exactly(migrator.verify(), planted)
+
+
+def test_verify_on_several_connections_finds_exactly_what_one_connection_finds(db_url: str) -> None:
+    migrator = legacy_database(db_url, THOUSANDS)
+    migrator.up()
+    engine = engine_for(migrator)
+    planted = plant_differences(engine)
+    engine.dispose()
+    one, three = Migrator(GAINGRID, db_url, jobs=1).verify(), Migrator(GAINGRID, db_url, jobs=3).verify()
+    assert_names_exactly(three, planted)
+    assert [(c.name, c.ok, c.detail, c.data) for c in one.checks] == \
+        [(c.name, c.ok, c.detail, c.data) for c in three.checks]
+
+
+def test_parallel_readers_keep_task_order_and_raise_the_first_failure(db_url: str) -> None:
+    engine = dialect.create_engine(dialect.parse_url(db_url))
+    try:
+        with engine.connect() as conn, conn.begin():
+            readers = Readers(conn, engine, 3)
+            assert readers.map([lambda c, i=i: c.exec_driver_sql(f"SELECT {i}").scalar() for i in range(7)]) == \
+                list(range(7))
+
+            def boom(c: sa.Connection) -> None:
+                raise RuntimeError("task failed")
+            with pytest.raises(RuntimeError, match="task failed"):
+                readers.map([lambda c: 1, boom, lambda c: 2])
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_in_wal_mode_reads_on_one_connection(sqlite_url: str) -> None:
+    engine = dialect.create_engine(dialect.parse_url(sqlite_url))
+    try:
+        with engine.connect() as conn:
+            driver = conn.connection.driver_connection  # outside a transaction, as the mode switch needs
+            driver.execute("PRAGMA journal_mode=WAL")
+            with conn.begin():
+                assert Readers(conn, engine, 4)._open_extra(3) == []
+            driver.execute("PRAGMA journal_mode=DELETE")
+            with conn.begin():
+                extra = Readers(conn, engine, 4)._open_extra(3)
+                assert len(extra) == 3
+                for c in extra:
+                    c.close()
+    finally:
+        engine.dispose()
 
 
 def test_verify_counts_rows_of_new_tables_that_point_at_nothing(db_url: str) -> None:

@@ -91,9 +91,12 @@ def verify(database_url: DatabaseUrl = None,
            json_output: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
            allow_writes: Annotated[bool, typer.Option(
                "--allow-writes", help="The app has been writing: legacy changes since the baseline and new-app "
-                                      "rows are warnings, not failures.")] = False) -> None:
+                                      "rows are warnings, not failures.")] = False,
+           jobs: Annotated[int | None, typer.Option(
+               "--jobs", "-j", help="Connections to read on at once, sharing one snapshot "
+                                   "(default: the CPU count, at most 4).")] = None) -> None:
     """Check every applied phase: schema, validity, consistency, legacy data, the backfill row by row."""
-    migrator = migrator_for(database_url)
+    migrator = migrator_for(database_url, jobs=jobs)
     with reporting.progress_bars(console if not json_output else Console(stderr=True)) as update:
         result = migrator.verify(strict=not allow_writes, on_progress=lambda done, total: update("verify", done, total))
     if json_output:

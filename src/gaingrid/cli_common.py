@@ -38,5 +38,5 @@ def one_line_errors(command: Callable) -> Callable:
     return wrapper
 
 
-def migrator_for(url: str | None) -> Migrator:
-    return Migrator(GAINGRID, url or DEFAULT_URL)
+def migrator_for(url: str | None, *, jobs: int | None = None) -> Migrator:
+    return Migrator(GAINGRID, url or DEFAULT_URL, jobs=jobs)

@@ -8,9 +8,11 @@ independent, so they run as tasks on a few connections at once, as
 - PostgreSQL: the coordinating connection's REPEATABLE READ transaction exports
   its snapshot and every worker adopts it, so all tasks read the same data.
 - SQLite: the coordinating connection's read transaction holds the shared
-  lock, which keeps any writer from committing until the work is done (in WAL
-  mode, a commit can still land before a worker's first read). sqlite3 lets go
-  of the GIL while SQLite runs a statement, so threads do run in parallel.
+  lock, which keeps any writer from committing until the work is done, so
+  every connection reads the same data. sqlite3 lets go of the GIL while
+  SQLite runs a statement, so the threads do run in parallel. In WAL mode
+  readers do not hold writers back and Python cannot share a snapshot between
+  connections: the work runs on the coordinating connection alone.
 """
 from __future__ import annotations
 
@@ -79,6 +81,8 @@ class Readers:
         if self.conn.dialect.name == "postgresql":
             snapshot = self.conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
         else:
+            if self.conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal":
+                return []  # readers do not block writers there: no way to share the snapshot
             self.conn.exec_driver_sql("SELECT 1 FROM sqlite_master LIMIT 1").all()  # hold the shared lock from here
         opened = []
         for _ in range(n):

@@ -12,13 +12,13 @@ from typer.testing import CliRunner
 
 from gaingrid.cli import app
 from gaingrid.data.demo_data import DemoDataOptions
-from gaingrid.migrate import dialect, ledger
+from gaingrid.migrate import compare, dialect, ledger
 from gaingrid.migrate.errors import MigrateError
 from gaingrid.migrate.parallel import Readers
 from gaingrid.migrate.rehearse import rehearse
 from gaingrid.migrate.runner import Migrator
-from gaingrid.migrate.state import live_shape
-from gaingrid.phases import GAINGRID
+from gaingrid.migrate.state import live_shape, namespace_for
+from gaingrid.phases import GAINGRID, WORKOUT_LOG
 from tests.harness import engine_for, legacy_database, snapshot
 
 MILLION = DemoDataOptions(seed=1, users=1334, workouts_per_user=150, exercises_per_workout=5, months=12)
@@ -96,6 +96,28 @@ def test_verify_on_several_connections_finds_exactly_what_one_connection_finds(d
     assert_names_exactly(three, planted)
     assert [(c.name, c.ok, c.detail, c.data) for c in one.checks] == \
         [(c.name, c.ok, c.detail, c.data) for c in three.checks]
+
+
+def test_key_ranges_from_postgres_statistics_cover_every_row(pg_url: str) -> None:
+    migrator = legacy_database(pg_url, THOUSANDS)
+    migrator.up()
+    engine = engine_for(migrator)
+    planted = plant_differences(engine)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql('ANALYZE "WorkoutExercise"')
+            total = conn.exec_driver_sql('SELECT count(*) FROM "WorkoutExercise"').scalar_one()
+            cut = compare.ranges(conn, WORKOUT_LOG, chunk=total // 8)
+            assert 6 <= len(cut) <= 10 and all(r.rows is None for r in cut)  # from the histogram, not a walk
+            ns = namespace_for(GAINGRID, conn)
+            parts = [compare.compare_range(conn, ns, WORKOUT_LOG, r) for r in cut]
+            assert sum(p.source_rows for p in parts) == total
+            result = compare.merge(compare.totals(conn, ns, WORKOUT_LOG), parts)
+            assert (result.differing, result.missing, result.extra) == (1, 1, 1)
+            assert result.differing_rows[0]["key"] == planted["changed"]
+            assert result.missing_keys == [planted["missing"]] and result.extra_keys == [planted["extra"]]
+    finally:
+        engine.dispose()
 
 
 def test_parallel_readers_keep_task_order_and_raise_the_first_failure(db_url: str) -> None:

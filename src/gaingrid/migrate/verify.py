@@ -168,7 +168,7 @@ def _backfill(conn: sa.Connection, ns: Namespace, phase: Phase, b, strict: bool,
         part = compare.compare_range(c, ns, b, key_range)
         if on_progress:
             with lock:
-                done[0] = min(totals.source_rows, done[0] + (key_range.rows or totals.source_rows))
+                done[0] = min(totals.source_rows, done[0] + part.source_rows)
                 on_progress(done[0], totals.source_rows)
         return part
 

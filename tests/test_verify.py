@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -150,6 +152,35 @@ def test_sqlite_in_wal_mode_reads_on_one_connection(sqlite_url: str) -> None:
                 assert len(extra) == 3
                 for c in extra:
                     c.close()
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_readers_do_not_deadlock_with_a_writer_waiting_to_commit(sqlite_url: str) -> None:
+    """A writer waiting for our shared lock keeps new readers out: read on fewer connections, not wait for it."""
+    engine = dialect.create_engine(dialect.parse_url(sqlite_url))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    committed = threading.Event()
+
+    def writer() -> None:
+        with engine.begin() as conn:  # its commit waits until our read transaction ends
+            conn.exec_driver_sql("INSERT INTO t VALUES (1)")
+        committed.set()
+
+    try:
+        with engine.connect() as conn:
+            with conn.begin():
+                assert conn.exec_driver_sql("SELECT count(*) FROM t").scalar_one() == 0  # the shared lock
+                thread = threading.Thread(target=writer)
+                thread.start()
+                time.sleep(0.5)  # the writer now holds its pending lock
+                started = time.perf_counter()
+                results = Readers(conn, engine, 3).map([lambda c: c.exec_driver_sql("SELECT count(*) FROM t").scalar()] * 4)
+                assert results == [0, 0, 0, 0] and time.perf_counter() - started < 5
+                assert not committed.is_set()
+            thread.join(timeout=30)
+        assert committed.is_set()
     finally:
         engine.dispose()
 

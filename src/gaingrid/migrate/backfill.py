@@ -165,9 +165,9 @@ class BackfillSQL:
         return (f"{insert} AND NOT EXISTS (SELECT 1 FROM {target} AS t WHERE t.{q(self.b.key)} = {self.source_key})"
                 f"{self._locking()}")
 
-    def target_in_range(self, where: str) -> str:
+    def target_in_range(self, lo: bool, hi: bool) -> str:
         """Whether the target already has a row in the key range (one probe of its key's index)."""
-        return f"SELECT EXISTS (SELECT 1 FROM {q(self.b.target)} AS t WHERE {where.replace(SOURCE + '.', 't.')})"
+        return f"SELECT EXISTS (SELECT 1 FROM {q(self.b.target)} AS t WHERE {self.range_where(lo, hi, 't')})"
 
     def refresh(self, where: str) -> str:
         """Bring target rows that existed before the backfill (restored from an archive) up to date."""
@@ -216,12 +216,14 @@ class BackfillSQL:
         pairs = ", ".join(f"'{c}', {SOURCE}.{q(c)}" for c in source_cols)
         return f"json_object({pairs})"
 
-    def range_where(self, lo: bool, hi: bool) -> str:
+    def range_where(self, lo: bool, hi: bool, alias: str = SOURCE) -> str:
+        """The key range (:lo, :hi] on the rows of `alias` (the source's, or the target's `t`)."""
+        key = f"{alias}.{q(self.b.key)}"
         parts = []
         if lo:
-            parts.append(f"{self.source_key} > :lo")
+            parts.append(f"{key} > :lo")
         if hi:
-            parts.append(f"{self.source_key} <= :hi")
+            parts.append(f"{key} <= :hi")
         return " AND ".join(parts) or "TRUE"
 
     def next_boundary(self, lo: bool) -> str:

@@ -128,7 +128,7 @@ def _batch(conn: sa.Connection, sql: BackfillSQL, table: sa.Table, lo: str | Non
                 if refresh:
                     conn.execute(sa.text(sql.refresh(where)), params)
                 target_empty = sql.dialect == "postgresql" and not refresh and \
-                    not conn.execute(sa.text(sql.target_in_range(where)), params).scalar()
+                    not conn.execute(sa.text(sql.target_in_range(lo is not None, hi is not None)), params).scalar()
                 inserted = conn.execute(sa.text(sql.insert_missing(where, target_empty=target_empty)), params).rowcount
                 # Only rows that existed when the range was drawn can be inserted here (a
                 # row written since has its target from the sync already). So when all of

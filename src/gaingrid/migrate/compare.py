@@ -115,18 +115,19 @@ def compare_range(conn: sa.Connection, ns: Namespace, backfill: Backfill, key_ra
     lo, hi = key_range.lo, key_range.hi
     params = {"lo": lo, "hi": hi}
     where = sql.range_where(lo is not None, hi is not None)
+    target_where = sql.range_where(lo is not None, hi is not None, "t")
     in_range = key_range.rows if key_range.rows is not None else conn.execute(sa.text(
         f"SELECT count(*) FROM {q(b.source)} AS {SOURCE} WHERE {where}"), params).scalar_one()
     result = RowComparison(b.name)
     without_target = 0
-    query, extras = _range_queries(conn, sql, ns, where, cols)
+    query, extras = _range_queries(conn, sql, ns, where, target_where, cols)
     rows = list(conn.execute(sa.text(query), params))
     if extras is not None:
         # Target rows in the range beyond those matched to a source row are extra. Counting
         # them on the key's index is cheap; only when there are some, the anti-join names them.
         matched = in_range - sum(1 for r in rows if r[1] is None)
-        targets = conn.execute(sa.text(f"SELECT count(*) FROM {q(b.target)} AS t "
-                                       f"WHERE {where.replace(f'{SOURCE}.', 't.')}"), params).scalar_one()
+        targets = conn.execute(sa.text(f"SELECT count(*) FROM {q(b.target)} AS t WHERE {target_where}"),
+                               params).scalar_one()
         if targets != matched:
             rows += conn.execute(sa.text(extras), params).all()
     for row in rows:
@@ -178,7 +179,7 @@ def compare(conn: sa.Connection, ns: Namespace, backfill: Backfill, *, chunk: in
     return merge(total, parts)
 
 
-def _range_queries(conn: sa.Connection, sql: BackfillSQL, ns: Namespace, where: str,
+def _range_queries(conn: sa.Connection, sql: BackfillSQL, ns: Namespace, where: str, target_where: str,
                    cols: list[str]) -> tuple[str, str | None]:
     """The rows of one key range that differ or are missing, and (SQLite) apart, those that are extra."""
     b = sql.b
@@ -193,7 +194,6 @@ def _range_queries(conn: sa.Connection, sql: BackfillSQL, ns: Namespace, where: 
                    f"AND qq.source_key = src.k)") if _has_quarantine(conn, ns) else "FALSE"
     mapped = (f"(SELECT {SOURCE}.{key} AS k, {exprs} FROM {source} AS {SOURCE} {sql._joins(outer=True)} "
               f"WHERE {where}) AS src")
-    target_where = where.replace(f"{SOURCE}.", "t.")
     head = f"SELECT src.k, t.{key}, {quarantined}, {flags}, {values} "
     if conn.dialect.name == "postgresql":
         # One merge full join of the two ranges.

@@ -1,4 +1,4 @@
-"""The toolkit's own tables: backfill checkpoints and the quarantine.
+"""The toolkit's own tables: backfill checkpoints, rows to revisit, the quarantine, the ledger.
 
 They live in the toolkit's namespace (never in the application's schema) and
 are created on first use.
@@ -31,6 +31,11 @@ def tables(ns: Namespace) -> dict[str, sa.Table]:
         sa.Column("row", sa.Text),  # the source row as JSON, for the operator
         sa.Column("detected_at", sa.DateTime, nullable=False, server_default=sa.text("CURRENT_TIMESTAMP")),
     )
+    pending = sa.Table(  # source rows a batch passed over because the app held them at that moment
+        ns.table_name("pending"), md,
+        sa.Column("backfill", sa.Text, primary_key=True),
+        sa.Column("source_key", sa.Text, primary_key=True),
+    )
     ledger = sa.Table(
         ns.table_name("ledger"), md,
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -56,7 +61,8 @@ def tables(ns: Namespace) -> dict[str, sa.Table]:
         sa.Column("taken_at", sa.DateTime, nullable=False),
         sa.Column("data", sa.Text, nullable=False),
     )
-    return {"backfill": backfill, "quarantine": quarantine, "ledger": ledger, "fingerprint": baseline}
+    return {"backfill": backfill, "quarantine": quarantine, "pending": pending, "ledger": ledger,
+            "fingerprint": baseline}
 
 
 def ensure(conn: sa.Connection, ns: Namespace) -> dict[str, sa.Table]:

@@ -1,9 +1,9 @@
 """Lock-safe DDL for revision scripts, per dialect.
 
 On PostgreSQL, indexes are built CONCURRENTLY (outside a transaction) and
-foreign keys are added NOT VALID and then validated, so that writers are not
-blocked for the length of a table scan. The end state is the same as the
-naive DDL's.
+foreign keys are added NOT VALID (the engine validates them in a later
+transaction), so that writers are not blocked for the length of a table
+scan. The end state is the same as the naive DDL's.
 """
 from __future__ import annotations
 
@@ -41,11 +41,15 @@ def drop_index(name: str, table: str) -> None:
         op.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"')
 
 
-def add_foreign_key(name: str, table: str, columns: Sequence[str], target: str, target_columns: Sequence[str],
-                    *, ondelete: str, onupdate: str = "CASCADE") -> None:
-    """PostgreSQL only (SQLite adds foreign keys by rebuilding the table)."""
+def add_foreign_key_not_valid(name: str, table: str, columns: Sequence[str], target: str,
+                              target_columns: Sequence[str], *, ondelete: str, onupdate: str = "CASCADE") -> None:
+    """PostgreSQL only (SQLite adds foreign keys by rebuilding the table).
+
+    NOT VALID needs only a brief lock and checks every new write at once; the
+    engine validates it afterwards, in a transaction of its own (the phase's
+    deferred_foreign_keys), so no lock is held across the table scan.
+    """
     op.execute(
         f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" FOREIGN KEY ({_cols(columns)}) '
         f'REFERENCES "{target}" ({_cols(target_columns)}) ON DELETE {ondelete} ON UPDATE {onupdate} NOT VALID'
     )
-    op.execute(f'ALTER TABLE "{table}" VALIDATE CONSTRAINT "{name}"')

@@ -42,16 +42,9 @@ def statements(project: Project, phase: Phase, name: str) -> tuple[str, str]:
     return add, f"ALTER TABLE {q(table.name)} VALIDATE CONSTRAINT {q(name)}"
 
 
-def complete(conn: sa.Connection, project: Project, phase: Phase) -> None:
-    """Add (NOT VALID) and validate each pending deferred key, each in its own short transaction."""
-    names = pending(conn, phase)
+def steps(conn: sa.Connection, project: Project, phase: Phase, name: str) -> list[tuple[str, str]]:
+    """What is left to do for one deferred key: [("add", …)] if it is missing, then ("validate", …)."""
+    add, validate = statements(project, phase, name)
+    exists = conn.exec_driver_sql("SELECT 1 FROM pg_constraint WHERE conname = %(n)s", {"n": name}).first()
     conn.rollback()
-    for name in names:
-        add, validate = statements(project, phase, name)
-        exists = conn.exec_driver_sql("SELECT 1 FROM pg_constraint WHERE conname = %(n)s", {"n": name}).first()
-        conn.rollback()
-        if not exists:
-            with conn.begin():
-                conn.exec_driver_sql(add)
-        with conn.begin():
-            conn.exec_driver_sql(validate)
+    return ([] if exists else [("add", add)]) + [("validate", validate)]

@@ -10,21 +10,23 @@ from __future__ import annotations
 import io
 import time
 import uuid
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
 import sqlalchemy as sa
 
-from . import alembic_bridge, batches, deferred, dialect, fingerprint, ledger, sync
+from . import alembic_bridge, batches, deferred, dialect, fingerprint, ledger, retry, sync
 from .backfill import BackfillSQL
-from .batches import DEFAULT_BATCH_SIZE, BackfillProgress
+from .batches import DEFAULT_BATCH_SIZE, BackfillProgress, BatchSettings
 from .errors import MigrateError
 from .namespace import Namespace
 from .parallel import default_jobs
 from .phase import Phase, Project
 from .state import DatabaseState, namespace_for, read_state
 from .steps import PhaseExecutor
+from .throttle import Throttle
 from .verify import Verification
 from .verify import verify as run_checks
 
@@ -52,15 +54,17 @@ BackupHook = Callable[[], str]  # takes a backup, returns where it is
 
 
 class Migrator:
-    def __init__(self, project: Project, url: str | sa.URL, *, lock_timeout: float = 5.0, lock_retries: int = 5,
-                 jobs: int | None = None) -> None:
+    def __init__(self, project: Project, url: str | sa.URL, *, lock_timeout: float = 5.0, lock_retries: int = 7,
+                 jobs: int | None = None, report: Callable[[str], None] | None = None) -> None:
         self.project = project
         self.url = dialect.parse_url(url) if isinstance(url, str) else url
         self.lock_timeout = lock_timeout
         if jobs is not None and jobs < 1:
             raise MigrateError(f"--jobs must be at least 1, got {jobs}")
         self.jobs = jobs or default_jobs()  # connections a verification reads on at once
-        self.executor = PhaseExecutor(project, self.url, lock_retries=lock_retries)
+        self.retries = retry.Retries(report=report)  # every retry this migrator takes, by cause
+        self.executor = PhaseExecutor(project, self.url, retries=self.retries,
+                                      policy=retry.Policy(attempts=lock_retries + 1), lock_timeout=lock_timeout)
 
     # -- connections ---------------------------------------------------------
 
@@ -186,16 +190,19 @@ class Migrator:
 
     def up(self, to: int | None = None, on_step: StepCallback | None = None, *,
            batch_size: int = DEFAULT_BATCH_SIZE, on_backfill: BackfillCallback | None = None,
-           backup: BackupHook | None = None) -> list[StepResult]:
-        return self._run(to, down=False, on_step=on_step, batch_size=batch_size, on_backfill=on_backfill,
-                         backup=backup)
+           backup: BackupHook | None = None, throttle: Throttle | None = None) -> list[StepResult]:
+        return self._run(to, down=False, on_step=on_step, batches=self._batches(batch_size, throttle),
+                         on_backfill=on_backfill, backup=backup)
+
+    def _batches(self, size: int, throttle: Throttle | None) -> BatchSettings:
+        return BatchSettings(size=size, lock_timeout=self.lock_timeout, throttle=throttle or Throttle())
 
     def down(self, to: int, on_step: StepCallback | None = None, *,
              backup: BackupHook | None = None) -> list[StepResult]:
         return self._run(to, down=True, on_step=on_step, backup=backup)
 
-    def backfill(self, *, batch_size: int = DEFAULT_BATCH_SIZE,
-                 on_backfill: BackfillCallback | None = None) -> StepResult:
+    def backfill(self, *, batch_size: int = DEFAULT_BATCH_SIZE, on_backfill: BackfillCallback | None = None,
+                 throttle: Throttle | None = None) -> StepResult:
         """Run or resume the current phase's backfills, then complete the phase."""
         with self._connect(migrating=True) as conn:
             with dialect.migrator_lock(conn):
@@ -206,7 +213,9 @@ class Migrator:
                 if not phase.backfills:
                     raise MigrateError(f"phase {phase.label} has no backfill; the backfill belongs to a later phase")
                 conn.rollback()
-                return self._timed(conn, phase, "backfill", None, batch_size, on_backfill, uuid.uuid4().hex)
+                dialect.set_lock_timeout(conn, self.lock_timeout)
+                return self._timed(conn, phase, "backfill", None, self._batches(batch_size, throttle), on_backfill,
+                                   uuid.uuid4().hex)
 
     def verify(self, *, strict: bool = True,
                on_progress: Callable[[int, int], None] | None = None) -> Verification:
@@ -248,8 +257,9 @@ class Migrator:
                 return []
             return ledger.changed_scripts(conn, namespace_for(self.project, conn), self.project, state.recorded.number)
 
-    def _run(self, to: int | None, *, down: bool, on_step: StepCallback | None, batch_size: int = DEFAULT_BATCH_SIZE,
+    def _run(self, to: int | None, *, down: bool, on_step: StepCallback | None, batches: BatchSettings | None = None,
              on_backfill: BackfillCallback | None = None, backup: BackupHook | None = None) -> list[StepResult]:
+        batches = batches or self._batches(DEFAULT_BATCH_SIZE, None)
         results: list[StepResult] = []
         with self._connect(migrating=True) as conn:
             dialect.set_lock_timeout(conn, self.lock_timeout)
@@ -270,7 +280,7 @@ class Migrator:
                     [(p, "down" if down else "up") for p in plan.steps]
                 run = uuid.uuid4().hex
                 for phase, direction in work:
-                    results.append(self._timed(conn, phase, direction, backup_used, batch_size, on_backfill, run))
+                    results.append(self._timed(conn, phase, direction, backup_used, batches, on_backfill, run))
                     if on_step:
                         on_step(results[-1])
         return results
@@ -287,8 +297,8 @@ class Migrator:
                 fp = fingerprint.take(conn, {t: columns[t] for t in present})
                 ledger.save_baseline(conn, ns, fp, read_state(self.project, conn).phase_number)
 
-    def _timed(self, conn: sa.Connection, phase: Phase, direction: str, backup_used: str | None, batch_size: int,
-               on_backfill: BackfillCallback | None, run: str) -> StepResult:
+    def _timed(self, conn: sa.Connection, phase: Phase, direction: str, backup_used: str | None,
+               batches: BatchSettings, on_backfill: BackfillCallback | None, run: str) -> StepResult:
         """One phase step, verified, with its ledger entry (written whether it succeeds or fails)."""
         ns = namespace_for(self.project, conn)
         arrive = self.project.phase(phase.number - 1) if direction == "down" else phase
@@ -304,11 +314,12 @@ class Migrator:
         entry = ledger.Entry(arrive.number if direction == "down" else phase.number, direction, started_at,
                              started_at, 0.0, "failed", backup=backup_used, run=run,
                              script_sha256=ledger.script_sha256(self.project, phase))
+        retries_before = Counter(self.retries.counts)
         try:
             if direction != "backfill":
                 self.executor.apply(conn, phase, down=direction == "down")
-            if direction != "down" and phase.backfills:
-                entry.rows_moved = self.executor.finish(conn, phase, batch_size, sample)
+            if direction != "down" and (phase.backfills or phase.deferred_foreign_keys):
+                entry.rows_moved = self.executor.finish(conn, phase, batches, sample)
             checked_at = time.perf_counter()
             with self._snapshot() as snapshot:
                 check = self._checks(snapshot, arrive, strict=False, only_latest=True)
@@ -322,6 +333,9 @@ class Migrator:
             entry.error = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise
         finally:
+            retried = self.retries.counts - retries_before
+            if retried:
+                entry.details = {**(entry.details or {}), "retries": dict(retried)}
             conn.rollback()  # SQLite: an open transaction here would lock out the ledger's own
             entry.finished_at = ledger.now()
             entry.seconds = time.perf_counter() - started
@@ -336,11 +350,11 @@ def _with_backfill_sql(rendered: str, project: Project, phase: Phase, ns: Namesp
     in_transaction, after = [], []
     for b in phase.backfills:
         in_transaction += [f"-- gaingrid: sync triggers for backfill {b.name}"]
-        in_transaction += [s + ";" for s in sync.install_statements(b, ns.dialect, ns)]
+        in_transaction += [s + ";" for s in sync.install_statements(b, ns)]
         sql = BackfillSQL(b, ns.dialect, ns)
         where = sql.range_where(True, True)
         after += [f"-- gaingrid: backfill {b.name}, in keyset batches (:lo, :hi], each its own transaction:",
-                  sql.quarantine(where) + ";", sql.upsert(where, lock=True) + ";", sql.unquarantine(where) + ";"]
+                  sql.insert_missing(where) + ";", sql.quarantine(where) + ";", sql.unquarantine(where) + ";"]
     if ns.dialect == "postgresql":
         for name in phase.deferred_foreign_keys:
             add, validate = deferred.statements(project, phase, name)

@@ -1,16 +1,19 @@
 """Executing one phase: its DDL step (Alembic, in one validated transaction)
-and, for a phase with backfills, the second half: fill, deferred keys, check."""
+and its second half: fill the backfills, complete the deferred foreign keys, check.
+
+Everything that can meet the application's locks waits at most
+`lock_timeout` and is retried under the engine's one policy (retry.py).
+"""
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from typing import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
-from . import alembic_bridge, batches, deferred, dialect, sync
-from .batches import BackfillProgress
+from . import alembic_bridge, batches, blockers, deferred, dialect, retry, sync
+from .batches import BackfillProgress, BatchSettings
 from .errors import MigrateError
 from .phase import Phase, Project
 from .state import expected_shape, namespace_for, validate_phase
@@ -18,14 +21,14 @@ from .state import expected_shape, namespace_for, validate_phase
 BackfillCallback = Callable[[BackfillProgress], None]
 
 
-LOCK_NOT_AVAILABLE = "55P03"
-
-
 class PhaseExecutor:
-    def __init__(self, project: Project, url: sa.URL, *, lock_retries: int = 5) -> None:
+    def __init__(self, project: Project, url: sa.URL, *, retries: retry.Retries, policy: retry.Policy,
+                 lock_timeout: float) -> None:
         self.project = project
         self.url = url
-        self.lock_retries = lock_retries
+        self.retries = retries
+        self.policy = policy
+        self.lock_timeout = lock_timeout
 
     def incomplete(self, conn: sa.Connection, phase: Phase) -> bool:
         ns = namespace_for(self.project, conn)
@@ -34,25 +37,57 @@ class PhaseExecutor:
         conn.rollback()
         return incomplete
 
-    def finish(self, conn: sa.Connection, phase: Phase, batch_size: int,
+    def _retried(self, conn: sa.Connection, what: str, fn: Callable[[], object], next_step: str):
+        """Run `fn` under the retry policy; when the retries run out, say why and what to run next."""
+        try:
+            return retry.run(what, fn, self.retries, self.policy, before_retry=conn.rollback)
+        except DBAPIError as exc:
+            conn.rollback()
+            cause = retry.transient_cause(exc)
+            if cause is None:
+                raise
+            who = blockers.holding_locks(conn, [t.name for t in self.project.metadata.sorted_tables],
+                                         older_than=self.lock_timeout)
+            conn.rollback()
+            raise MigrateError(
+                f"{what}: gave up after {self.policy.attempts} tries, the last a {cause}"
+                + (f" ({'; '.join(who)})" if who else f" ({retry.first_line(exc)})")
+                + f"; nothing was left half-done: {next_step}") from None
+
+    def finish(self, conn: sa.Connection, phase: Phase, settings: BatchSettings,
                on_backfill: BackfillCallback | None) -> int:
-        """The second half of a phase with backfills: fill, add deferred keys, verify the whole schema."""
+        """The second half of a phase: fill its backfills, complete its deferred keys, verify the schema."""
         ns = namespace_for(self.project, conn)
         moved = 0
         engine = dialect.create_engine(self.url, migrating=True)
         try:
             for b in phase.backfills:
-                moved += batches.run(engine, ns, b, batch_size=batch_size, on_batch=on_backfill).done
+                moved += batches.run(engine, ns, b, replace(settings, retries=self.retries),
+                                     on_batch=on_backfill).done
         finally:
             engine.dispose()
-        try:
-            deferred.complete(conn, self.project, phase)
-        except DBAPIError as exc:
+        for name in deferred.pending(conn, phase):
             conn.rollback()
-            raise MigrateError(f"phase {phase.label}: a deferred foreign key does not hold: {first_line(exc)}") from None
+            for step, statement in deferred.steps(conn, self.project, phase, name):
+                self._deferred_key(conn, phase, name, step, statement)
         validate_phase(self.project, conn, phase)
         conn.rollback()
         return moved
+
+    def _deferred_key(self, conn: sa.Connection, phase: Phase, name: str, step: str, statement: str) -> None:
+        def run() -> None:
+            with conn.begin():
+                conn.exec_driver_sql(statement)
+
+        try:
+            self._retried(conn, f"phase {phase.label}: {step} {name}", run,
+                          "run `gaingrid migrate up` again to finish the phase")
+        except DBAPIError as exc:
+            conn.rollback()
+            if getattr(exc.orig, "sqlstate", None) == "23503":
+                raise MigrateError(f"phase {phase.label}: foreign key {name} does not hold: {retry.first_line(exc)}; "
+                                   f"see `gaingrid migrate quarantine`, fix the rows, then run `gaingrid migrate up`") from None
+            raise MigrateError(f"phase {phase.label}: {step} {name} failed: {retry.first_line(exc)}") from None
 
     def _reshaped_and_children(self, conn: sa.Connection, before: Phase | None, after: Phase) -> list[str]:
         if conn.dialect.name != "sqlite":
@@ -64,11 +99,24 @@ class PhaseExecutor:
         children = {n for n, t in new.items() if any(fk.target in changed for fk in t.foreign_keys.values())}
         return sorted((changed | children) & new.keys())
 
+    def support_indexes(self, conn: sa.Connection, at: Phase) -> None:
+        """Build the indexes the sync needs at phase `at` and drop those it no longer needs,
+        each in its own transaction (CONCURRENTLY on PostgreSQL)."""
+        ns = namespace_for(self.project, conn)
+        active, _ = self.project.syncs_at(at.number)
+        wanted = [i for b in active for i in sync.support_indexes(b, ns)]
+        for statement in sync.index_statements(conn, ns, wanted):
+            self._retried(conn, f"phase {at.label}: {statement.split(' ON ')[0].lower()}",
+                          lambda s=statement: _autocommit(conn, s, self.lock_timeout),
+                          "run `gaingrid migrate up` again")
+
     def apply(self, conn: sa.Connection, phase: Phase, *, down: bool) -> None:
         arrive = self.project.phase(phase.number - 1) if down else phase
         ns = namespace_for(self.project, conn)
         conn.rollback()  # Alembic manages its own per-step transactions only on an idle connection
         pending_keys = () if down or conn.dialect.name != "postgresql" else phase.deferred_foreign_keys
+        if not down:
+            self.support_indexes(conn, arrive)  # before the triggers that use them
 
         # Legacy orphans (SQLite enforces no keys unless asked) are the backfill's to
         # quarantine, not a reason to refuse: only violations this step adds fail it.
@@ -92,23 +140,36 @@ class PhaseExecutor:
                 raise MigrateError(f"phase {phase.label} would leave rows that break a foreign key: {', '.join(broken[:5])}")
 
         cfg = alembic_bridge.config(self.project, ns, connection=conn, on_version_apply=on_applied)
-        for attempt in range(self.lock_retries + 1):
-            try:
-                if down:
-                    alembic_bridge.downgrade(cfg, arrive.revision)
-                else:
-                    alembic_bridge.upgrade(cfg, phase.revision)
-                return
-            except DBAPIError as exc:
-                conn.rollback()
-                # lock_timeout expired: the app holds a conflicting lock. Back off and try again
-                # rather than queue every writer behind our DDL.
-                if getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE and attempt < self.lock_retries:
-                    time.sleep(min(0.5 * 2 ** attempt, 10.0))
-                    continue
-                raise MigrateError(f"phase {phase.label} {'down' if down else 'up'} failed and was rolled back: "
-                                   f"{first_line(exc)}") from None
+
+        def migrate() -> None:
+            if down:
+                alembic_bridge.downgrade(cfg, arrive.revision)
+            else:
+                alembic_bridge.upgrade(cfg, phase.revision)
+
+        direction = "down" if down else "up"
+        try:
+            self._retried(conn, f"phase {phase.label} {direction}", migrate,
+                          f"rerun `gaingrid migrate {direction}` when they end")
+        except DBAPIError as exc:
+            conn.rollback()
+            raise MigrateError(f"phase {phase.label} {direction} failed and was rolled back: "
+                               f"{retry.first_line(exc)}") from None
+        self.support_indexes(conn, arrive)  # a restored source table gets its index; an ended sync drops its own
+
+
+def _autocommit(conn: sa.Connection, statement: str, lock_timeout: float) -> None:
+    """One statement outside any transaction on PostgreSQL (CREATE/DROP INDEX CONCURRENTLY, on a
+    connection of its own); a short transaction of its own on SQLite."""
+    if conn.dialect.name != "postgresql":
+        with conn.begin():
+            conn.exec_driver_sql(statement)
+        return
+    with conn.engine.connect() as own:
+        own = own.execution_options(isolation_level="AUTOCOMMIT")
+        own.exec_driver_sql(f"SET lock_timeout = '{int(lock_timeout * 1000)}ms'")
+        own.exec_driver_sql(statement)
 
 
 def first_line(exc: DBAPIError) -> str:
-    return (str(exc.orig) if exc.orig else str(exc)).strip().splitlines()[0]
+    return retry.first_line(exc)

@@ -48,7 +48,7 @@ ProgressCallback = Callable[[BackfillProgress], None]
 @dataclass
 class BatchSettings:
     size: int = DEFAULT_BATCH_SIZE
-    lock_timeout: float = 5.0
+    lock_timeout: float = 2.0
     throttle: Throttle | None = None
     retries: retry.Retries | None = None
 

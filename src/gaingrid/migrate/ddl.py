@@ -21,7 +21,11 @@ def create_index(name: str, table: str, columns: Sequence[str]) -> None:
     if ctx.dialect.name != "postgresql":
         op.create_index(name, table, list(columns))
         return
+    timeouts = ctx.config.attributes["gaingrid.timeouts"]
     with ctx.autocommit_block():
+        # Building CONCURRENTLY blocks no writer, but waits for every transaction already
+        # running: it gets the long lock timeout, and the session gets its own back after.
+        op.execute(timeouts.sql("background"))
         # A failed CONCURRENTLY build leaves an INVALID index behind: drop it so a rerun rebuilds.
         op.execute(
             f"DO $gg$ BEGIN IF EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
@@ -30,6 +34,7 @@ def create_index(name: str, table: str, columns: Sequence[str]) -> None:
             f"EXECUTE 'DROP INDEX \"{name}\"'; END IF; END $gg$"
         )
         op.execute(f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{name}" ON "{table}" ({_cols(columns)})')
+        op.execute(timeouts.sql("blocking"))
 
 
 def drop_index(name: str, table: str) -> None:
@@ -37,8 +42,11 @@ def drop_index(name: str, table: str) -> None:
     if ctx.dialect.name != "postgresql":
         op.drop_index(name, table_name=table)
         return
+    timeouts = ctx.config.attributes["gaingrid.timeouts"]
     with ctx.autocommit_block():
+        op.execute(timeouts.sql("background"))
         op.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"')
+        op.execute(timeouts.sql("blocking"))
 
 
 def add_foreign_key_not_valid(name: str, table: str, columns: Sequence[str], target: str,

@@ -56,8 +56,23 @@ class Retries:
 
 
 @dataclass(frozen=True)
+class LockTimeouts:
+    """How long each kind of step may wait for a lock, in seconds."""
+
+    # DDL whose lock makes the app's writers queue behind it while it waits. Kept under
+    # PostgreSQL's deadlock_timeout (1 s): if the migrator and the app ever wait on each
+    # other, the migrator's wait ends first, it rolls back and retries, and the app goes on.
+    blocking: float = 0.5
+    batch: float = 2.0  # a backfill batch: it waits only on sync commits (the app's deletes of its rows wait on it)
+    background: float = 60.0  # index builds and validations: their locks never block the app's writes
+
+    def sql(self, kind: str, *, local: bool = False) -> str:
+        return f"SET {'LOCAL ' if local else ''}lock_timeout = '{int(getattr(self, kind) * 1000)}ms'"
+
+
+@dataclass(frozen=True)
 class Policy:
-    attempts: int = 8
+    attempts: int = 12
     first_wait: float = 0.1  # seconds; the waits grow exponentially, each drawn at random below its cap
     max_wait: float = 5.0
 

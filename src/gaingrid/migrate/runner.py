@@ -54,17 +54,18 @@ BackupHook = Callable[[], str]  # takes a backup, returns where it is
 
 
 class Migrator:
-    def __init__(self, project: Project, url: str | sa.URL, *, lock_timeout: float = 5.0, lock_retries: int = 7,
+    def __init__(self, project: Project, url: str | sa.URL, *, lock_timeout: float = retry.LockTimeouts.blocking,
+                 lock_retries: int = retry.Policy.attempts - 1,
                  jobs: int | None = None, report: Callable[[str], None] | None = None) -> None:
         self.project = project
         self.url = dialect.parse_url(url) if isinstance(url, str) else url
-        self.lock_timeout = lock_timeout
+        self.timeouts = retry.LockTimeouts(blocking=lock_timeout)
         if jobs is not None and jobs < 1:
             raise MigrateError(f"--jobs must be at least 1, got {jobs}")
         self.jobs = jobs or default_jobs()  # connections a verification reads on at once
         self.retries = retry.Retries(report=report)  # every retry this migrator takes, by cause
         self.executor = PhaseExecutor(project, self.url, retries=self.retries,
-                                      policy=retry.Policy(attempts=lock_retries + 1), lock_timeout=lock_timeout)
+                                      policy=retry.Policy(attempts=lock_retries + 1), timeouts=self.timeouts)
 
     # -- connections ---------------------------------------------------------
 
@@ -131,7 +132,7 @@ class Migrator:
         if not plan.steps:
             return ""
         ns = Namespace(self.project.namespace, self.url.get_backend_name())
-        cfg = alembic_bridge.config(self.project, ns, url=self.url, output=io.StringIO())
+        cfg = alembic_bridge.config(self.project, ns, url=self.url, output=io.StringIO(), timeouts=self.timeouts)
         start = self.project.phase(plan.start).revision if plan.start else None
         if plan.direction == "down":
             return alembic_bridge.render_sql(cfg, start, self.project.phase(plan.target).revision, down=True)
@@ -195,7 +196,7 @@ class Migrator:
                          on_backfill=on_backfill, backup=backup)
 
     def _batches(self, size: int, throttle: Throttle | None) -> BatchSettings:
-        return BatchSettings(size=size, lock_timeout=self.lock_timeout, throttle=throttle or Throttle())
+        return BatchSettings(size=size, lock_timeout=self.timeouts.batch, throttle=throttle or Throttle())
 
     def down(self, to: int, on_step: StepCallback | None = None, *,
              backup: BackupHook | None = None) -> list[StepResult]:
@@ -213,7 +214,7 @@ class Migrator:
                 if not phase.backfills:
                     raise MigrateError(f"phase {phase.label} has no backfill; the backfill belongs to a later phase")
                 conn.rollback()
-                dialect.set_lock_timeout(conn, self.lock_timeout)
+                dialect.set_lock_timeout(conn, self.timeouts.blocking)
                 return self._timed(conn, phase, "backfill", None, self._batches(batch_size, throttle), on_backfill,
                                    uuid.uuid4().hex)
 
@@ -262,7 +263,7 @@ class Migrator:
         batches = batches or self._batches(DEFAULT_BATCH_SIZE, None)
         results: list[StepResult] = []
         with self._connect(migrating=True) as conn:
-            dialect.set_lock_timeout(conn, self.lock_timeout)
+            dialect.set_lock_timeout(conn, self.timeouts.blocking)
             with dialect.migrator_lock(conn):
                 state = read_state(self.project, conn)
                 plan = self._plan(state, to, down=down)

@@ -2,7 +2,7 @@
 and its second half: fill the backfills, complete the deferred foreign keys, check.
 
 Everything that can meet the application's locks waits at most
-`lock_timeout` and is retried under the engine's one policy (retry.py).
+a lock timeout (retry.LockTimeouts) and is retried under the engine's one policy (retry.py).
 """
 from __future__ import annotations
 
@@ -23,12 +23,12 @@ BackfillCallback = Callable[[BackfillProgress], None]
 
 class PhaseExecutor:
     def __init__(self, project: Project, url: sa.URL, *, retries: retry.Retries, policy: retry.Policy,
-                 lock_timeout: float) -> None:
+                 timeouts: retry.LockTimeouts) -> None:
         self.project = project
         self.url = url
         self.retries = retries
         self.policy = policy
-        self.lock_timeout = lock_timeout
+        self.timeouts = timeouts
 
     def incomplete(self, conn: sa.Connection, phase: Phase) -> bool:
         ns = namespace_for(self.project, conn)
@@ -47,7 +47,7 @@ class PhaseExecutor:
             if cause is None:
                 raise
             who = blockers.holding_locks(conn, [t.name for t in self.project.metadata.sorted_tables],
-                                         older_than=self.lock_timeout)
+                                         older_than=self.timeouts.blocking)
             conn.rollback()
             raise MigrateError(
                 f"{what}: gave up after {self.policy.attempts} tries, the last a {cause}"
@@ -75,8 +75,12 @@ class PhaseExecutor:
         return moved
 
     def _deferred_key(self, conn: sa.Connection, phase: Phase, name: str, step: str, statement: str) -> None:
+        # Adding a key locks both tables against writes (briefly); validating one blocks no write.
+        timeout = self.timeouts.sql("blocking" if step == "add" else "background", local=True)
+
         def run() -> None:
             with conn.begin():
+                conn.exec_driver_sql(timeout)
                 conn.exec_driver_sql(statement)
 
         try:
@@ -107,7 +111,7 @@ class PhaseExecutor:
         wanted = [i for b in active for i in sync.support_indexes(b, ns)]
         for statement in sync.index_statements(conn, ns, wanted):
             self._retried(conn, f"phase {at.label}: {statement.split(' ON ')[0].lower()}",
-                          lambda s=statement: _autocommit(conn, s, self.lock_timeout),
+                          lambda s=statement: _autocommit(conn, s, self.timeouts),
                           "run `gaingrid migrate up` again")
 
     def apply(self, conn: sa.Connection, phase: Phase, *, down: bool) -> None:
@@ -139,7 +143,8 @@ class PhaseExecutor:
             if broken:
                 raise MigrateError(f"phase {phase.label} would leave rows that break a foreign key: {', '.join(broken[:5])}")
 
-        cfg = alembic_bridge.config(self.project, ns, connection=conn, on_version_apply=on_applied)
+        cfg = alembic_bridge.config(self.project, ns, connection=conn, on_version_apply=on_applied,
+                                    timeouts=self.timeouts)
 
         def migrate() -> None:
             if down:
@@ -158,7 +163,7 @@ class PhaseExecutor:
         self.support_indexes(conn, arrive)  # a restored source table gets its index; an ended sync drops its own
 
 
-def _autocommit(conn: sa.Connection, statement: str, lock_timeout: float) -> None:
+def _autocommit(conn: sa.Connection, statement: str, timeouts: retry.LockTimeouts) -> None:
     """One statement outside any transaction on PostgreSQL (CREATE/DROP INDEX CONCURRENTLY, on a
     connection of its own); a short transaction of its own on SQLite."""
     if conn.dialect.name != "postgresql":
@@ -167,7 +172,7 @@ def _autocommit(conn: sa.Connection, statement: str, lock_timeout: float) -> Non
         return
     with conn.engine.connect() as own:
         own = own.execution_options(isolation_level="AUTOCOMMIT")
-        own.exec_driver_sql(f"SET lock_timeout = '{int(lock_timeout * 1000)}ms'")
+        own.exec_driver_sql(timeouts.sql("background"))  # CONCURRENTLY: writers carry on meanwhile
         own.exec_driver_sql(statement)
 
 

@@ -199,25 +199,15 @@ def _settle(b: Backfill, ns: Namespace) -> SyncObject:
 
 
 def _pg_objects(b: Backfill, ns: Namespace) -> list[SyncObject]:
+    """The parents' triggers come first: installing a trigger locks its table against writes,
+    and the app's nested creates and cascading deletes take the parent before the children."""
     base, source = _base(b, ns), q(b.source)
     note, settle = _note_source(b, ns), _settle(b, ns)
 
     def trigger(name: str, table: str, create: str) -> SyncObject:
         return SyncObject("trigger", name, table, create)
 
-    out = [
-        note, settle,
-        trigger(f"{base}_ins", b.source, f"CREATE TRIGGER {q(base + '_ins')} AFTER INSERT ON {source} "
-                f"REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {note.ref(ns)}"),
-        trigger(f"{base}_upd", b.source, f"CREATE TRIGGER {q(base + '_upd')} AFTER UPDATE ON {source} "
-                f"REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT "
-                f"EXECUTE FUNCTION {note.ref(ns)}"),
-        trigger(f"{base}_del", b.source, f"CREATE TRIGGER {q(base + '_del')} AFTER DELETE ON {source} "
-                f"REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {note.ref(ns)}"),
-        trigger(f"{base}_settle", b.source, f"CREATE CONSTRAINT TRIGGER {q(base + '_settle')} "
-                f"AFTER INSERT OR UPDATE OR DELETE ON {source} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
-                f"EXECUTE FUNCTION {settle.ref(ns)}"),
-    ]
+    out = [note, settle]
     for p in b.parents:
         parent, name = q(p.table), f"{base}_{p.alias}"
         note_p = _note_parent(b, ns, p)
@@ -237,7 +227,18 @@ def _pg_objects(b: Backfill, ns: Namespace) -> list[SyncObject]:
                     f"AFTER DELETE ON {parent} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
                     f"EXECUTE FUNCTION {settle.ref(ns)}"),
         ]
-    return out
+    return out + [
+        trigger(f"{base}_ins", b.source, f"CREATE TRIGGER {q(base + '_ins')} AFTER INSERT ON {source} "
+                f"REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {note.ref(ns)}"),
+        trigger(f"{base}_upd", b.source, f"CREATE TRIGGER {q(base + '_upd')} AFTER UPDATE ON {source} "
+                f"REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT "
+                f"EXECUTE FUNCTION {note.ref(ns)}"),
+        trigger(f"{base}_del", b.source, f"CREATE TRIGGER {q(base + '_del')} AFTER DELETE ON {source} "
+                f"REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {note.ref(ns)}"),
+        trigger(f"{base}_settle", b.source, f"CREATE CONSTRAINT TRIGGER {q(base + '_settle')} "
+                f"AFTER INSERT OR UPDATE OR DELETE ON {source} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
+                f"EXECUTE FUNCTION {settle.ref(ns)}"),
+    ]
 
 
 # -- SQLite: one writer at a time, mirror each write at once ------------------------

@@ -10,12 +10,12 @@ from alembic.config import Config
 
 from .namespace import Namespace
 from .phase import Project
-from .retry import LockTimeouts
+from .retry import Timeouts
 
 
 def config(project: Project, namespace: Namespace, *, connection: sa.Connection | None = None,
            url: sa.URL | None = None, on_version_apply: Callable | None = None,
-           output: io.StringIO | None = None, timeouts: LockTimeouts = LockTimeouts()) -> Config:
+           output: io.StringIO | None = None, timeouts: Timeouts = Timeouts()) -> Config:
     cfg = Config(output_buffer=output)
     cfg.set_main_option("script_location", project.script_location)
     cfg.attributes["gaingrid.namespace"] = namespace

@@ -9,19 +9,19 @@ On PostgreSQL a batch never waits on the application: it locks the source
 rows it copies FOR KEY SHARE (the app's updates do not conflict with that;
 its deletes wait at most one batch) and skips rows a delete holds right now.
 Skipped rows are kept in the `pending` table and revisited after each batch
-until they are copied or gone. Every batch runs under `lock_timeout` and is
+until they are copied or gone. Every batch has bounded lock waits and is
 retried on transient conflicts (retry.py); the throttle paces the batches.
 """
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
 
 import sqlalchemy as sa
 
-from . import blockers, bookkeeping, retry
+from . import batch_block, blockers, bookkeeping, retry
 from .backfill import SOURCE, Backfill, BackfillSQL, implied_references, q
 from .errors import MigrateError
 from .namespace import Namespace
@@ -48,7 +48,7 @@ ProgressCallback = Callable[[BackfillProgress], None]
 @dataclass
 class BatchSettings:
     size: int = DEFAULT_BATCH_SIZE
-    lock_timeout: float = 2.0
+    timeouts: retry.Timeouts = field(default_factory=retry.Timeouts)
     throttle: Throttle | None = None
     retries: retry.Retries | None = None
 
@@ -57,16 +57,10 @@ def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def ensure_bookkeeping(conn: sa.Connection, ns: Namespace) -> None:
-    bookkeeping.ensure(conn, ns)
-
-
-def reset(conn: sa.Connection, ns: Namespace, backfill: Backfill) -> None:
+def reset_statements(ns: Namespace, backfill: Backfill) -> list[str]:
     """Forget a backfill's checkpoint, pending rows and quarantine (its target was just created anew)."""
-    t = bookkeeping.ensure(conn, ns)
-    conn.execute(t["backfill"].delete().where(t["backfill"].c.name == backfill.name))
-    conn.execute(t["pending"].delete().where(t["pending"].c.backfill == backfill.name))
-    conn.execute(t["quarantine"].delete().where(t["quarantine"].c.backfill == backfill.name))
+    return [f"DELETE FROM {ns.qualified('backfill')} WHERE name = '{backfill.name}'",
+            *(f"DELETE FROM {ns.qualified(t)} WHERE backfill = '{backfill.name}'" for t in ("pending", "quarantine"))]
 
 
 def _count(conn: sa.Connection, table: sa.Table, backfill: Backfill) -> int:
@@ -107,28 +101,17 @@ def run(engine: sa.Engine, ns: Namespace, backfill: Backfill, settings: BatchSet
         sql = BackfillSQL(backfill, engine.dialect.name, ns, implied=implied_references(conn, backfill))
         conn.rollback()
         tables = bookkeeping.ensure(conn, ns)
+        conn.exec_driver_sql(batch_block.start(sql))
         conn.commit()
-        table = tables["backfill"]
-        state = conn.execute(sa.select(table).where(table.c.name == backfill.name)).mappings().first()
-        if state is None:
-            refresh = conn.exec_driver_sql(f"SELECT 1 FROM {q(backfill.target)} LIMIT 1").first() is not None
-            conn.execute(table.insert().values(name=backfill.name, rows_done=0, status="running", refresh=refresh,
-                                               started_at=_now(), updated_at=_now()))
-            conn.commit()
-            state = {"last_key": None, "rows_done": 0, "status": "running", "refresh": refresh}
-        last_key, done, reached_end = state["last_key"], state["rows_done"], state["status"] == "done"
         total = conn.exec_driver_sql(f"SELECT count(*) FROM {q(backfill.source)}").scalar_one()
         conn.rollback()
         batch = _Batch(conn, sql, tables, settings)
         if settings.throttle:
             settings.throttle.start(conn)
-        while not reached_end:
-            last_key, done, reached_end = retry.run(
-                f"backfill {backfill.name} batch after {last_key or 'the first key'}",
-                lambda: batch.copy(last_key, done, state["refresh"]), retries, before_retry=conn.rollback)
+        while not batch.reached_end():
+            retry.run(f"backfill {backfill.name} batch", batch.copy, retries, before_retry=conn.rollback)
             note = settings.throttle.pause(conn) if settings.throttle else None
-            pending = retry.run(f"backfill {backfill.name} revisit", batch.revisit, retries,
-                                before_retry=conn.rollback)
+            retry.run(f"backfill {backfill.name} revisit", batch.revisit, retries, before_retry=conn.rollback)
             if on_batch:
                 on_batch(_with(progress(conn, ns, backfill, total), note))
                 conn.rollback()
@@ -163,87 +146,69 @@ def _drain(conn: sa.Connection, batch: "_Batch", retries: retry.Retries, report:
 
 
 class _Batch:
+    """One backfill's batches on one connection. PostgreSQL runs each batch as one server-side
+    block (batch_block.py, the same block `plan --sql` prints); SQLite runs the same steps from here."""
+
     def __init__(self, conn: sa.Connection, sql: BackfillSQL, tables: dict[str, sa.Table],
                  settings: BatchSettings) -> None:
         self.conn, self.sql, self.settings = conn, sql, settings
         self.checkpoint, self.pending = tables["backfill"], tables["pending"]
         self.pg = conn.dialect.name == "postgresql"
-
-    def _session(self) -> None:
         if self.pg:
-            self.conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(self.settings.lock_timeout * 1000)}ms'")
-            # A batch touches a few thousand rows: look parents up by key. A hash join
-            # would scan the whole parent table once per batch (quadratic overall), and
-            # JIT compiling costs more than this short statement saves.
-            self.conn.exec_driver_sql("SET LOCAL jit = off")
-            self.conn.exec_driver_sql("SET LOCAL enable_hashjoin = off")
-            self.conn.exec_driver_sql("SET LOCAL enable_mergejoin = off")
+            self.block = f"DO $gg$ {batch_block.batch(sql, settings.size, settings.timeouts)} $gg$"
+            self.revisit_block = f"DO $gg$ {batch_block.revisit(sql, settings.timeouts)} $gg$"
 
-    def copy(self, lo: str | None, done: int, refresh: bool) -> tuple[str | None, int, bool]:
+    def _state(self) -> sa.RowMapping:
+        return self.conn.execute(sa.select(self.checkpoint).where(
+            self.checkpoint.c.name == self.sql.b.name)).mappings().one()
+
+    def reached_end(self) -> bool:
+        end = self._state()["status"] == "done"
+        self.conn.rollback()
+        return end
+
+    def copy(self) -> None:
+        with self.conn.begin():
+            if self.pg:
+                self.conn.exec_driver_sql(self.block)
+            else:
+                self._copy_here()
+
+    def _copy_here(self) -> None:
         conn, sql, size = self.conn, self.sql, self.settings.size
-        with conn.begin():
-            self._session()
-            hi = conn.execute(sa.text(sql.next_boundary(lo is not None)), {"lo": lo, "offset": size - 1}).scalar()
-            where = sql.range_where(lo is not None, hi is not None)
-            params = {"lo": lo, "hi": hi}
-            processed = size if hi is not None else conn.execute(sa.text(
-                f"SELECT count(*) FROM {q(sql.b.source)} AS {SOURCE} WHERE {where}"), params).scalar_one()
-            if refresh:
-                # Lock the range's target rows first, then read the source in a new statement:
-                # a sync settle that changed them before us is then visible to the refresh.
-                lock = sql.lock_targets(sql.range_where(lo is not None, hi is not None, "t"))
-                if lock:
-                    conn.execute(sa.text(lock), params)
-                conn.execute(sa.text(sql.refresh(where)), params)
-            inserted = conn.execute(sa.text(sql.insert_missing(where)), params).rowcount
-            # Only rows that existed when the range was drawn can be inserted here. When all
-            # of them were, none can need the quarantine or a revisit: skip both searches.
-            if refresh or inserted != processed:
-                quarantine = sql.quarantine(where)
-                if quarantine:
-                    conn.execute(sa.text(quarantine), params)
-                if self.pg:
-                    conn.execute(sa.text(self._passed_over(where)), params)
-            conn.execute(sa.text(sql.unquarantine(where)), params)
-            end = hi is None
-            conn.execute(self.checkpoint.update().where(self.checkpoint.c.name == sql.b.name).values(
-                last_key=hi if hi is not None else lo, rows_done=done + processed, updated_at=_now(),
-                status="done" if end else "running", finished_at=_now() if end else None))
-        return (hi if hi is not None else lo), done + processed, end
-
-    def _passed_over(self, where: str) -> str:
-        """Remember the range's rows that have no target row, no quarantine entry and a parent: skipped."""
-        sql = self.sql
-        quarantined = (f"SELECT 1 FROM {sql.ns.qualified('quarantine')} AS qq WHERE qq.backfill = '{sql.b.name}' "
-                       f"AND qq.source_key = {sql.source_key}")
-        return (f"INSERT INTO {sql.ns.qualified('pending')} (backfill, source_key) "
-                f"SELECT '{sql.b.name}', {sql.source_key} FROM {q(sql.b.source)} AS {SOURCE} "
-                f"WHERE ({where}) AND NOT EXISTS (SELECT 1 FROM {q(sql.b.target)} AS t "
-                f"WHERE t.{q(sql.b.key)} = {sql.source_key}) AND NOT EXISTS ({quarantined}) "
-                f"ON CONFLICT DO NOTHING")
+        state = self._state()
+        lo, done, refresh = state["last_key"], state["rows_done"], state["refresh"]
+        hi = conn.execute(sa.text(sql.next_boundary(lo is not None)), {"lo": lo, "offset": size - 1}).scalar()
+        where = sql.range_where(lo is not None, hi is not None)
+        params = {"lo": lo, "hi": hi}
+        processed = size if hi is not None else conn.execute(sa.text(
+            f"SELECT count(*) FROM {q(sql.b.source)} AS {SOURCE} WHERE {where}"), params).scalar_one()
+        if refresh:
+            conn.execute(sa.text(sql.refresh(where)), params)
+        inserted = conn.execute(sa.text(sql.insert_missing(where)), params).rowcount
+        # Only rows that existed when the range was drawn can be inserted here. When all
+        # of them were, none can need the quarantine: skip the search.
+        quarantine = sql.quarantine(where)
+        if quarantine and (refresh or inserted != processed):
+            conn.execute(sa.text(quarantine), params)
+        conn.execute(sa.text(sql.unquarantine(where)), params)
+        end = hi is None
+        conn.execute(self.checkpoint.update().where(self.checkpoint.c.name == sql.b.name).values(
+            last_key=hi if hi is not None else lo, rows_done=done + processed, updated_at=_now(),
+            status="done" if end else "running", finished_at=_now() if end else None))
 
     def revisit(self) -> int:
-        """Try the pending rows again; returns how many are still pending."""
-        conn, sql = self.conn, self.sql
-        pending = sa.select(self.pending.c.source_key).where(self.pending.c.backfill == sql.b.name)
-        with conn.begin():
-            if conn.execute(pending.limit(1)).first() is None:
+        """Try the pending rows again (PostgreSQL; SQLite never passes a row over); returns how many are left."""
+        if not self.pg:
+            return 0
+        pending = sa.select(sa.func.count()).select_from(self.pending).where(self.pending.c.backfill == self.sql.b.name)
+        with self.conn.begin():
+            if self.conn.execute(pending).scalar_one() == 0:
                 return 0
-            self._session()
-            where = f"{sql.source_key} IN (SELECT source_key FROM {sql.ns.qualified('pending')} " \
-                    f"WHERE backfill = '{sql.b.name}')"
-            conn.execute(sa.text(sql.insert_missing(where)))
-            quarantine = sql.quarantine(where)
-            if quarantine:
-                conn.execute(sa.text(quarantine))
-            # Done with: copied, quarantined, or deleted by the app meanwhile.
-            conn.exec_driver_sql(
-                f"DELETE FROM {sql.ns.qualified('pending')} AS p WHERE p.backfill = '{sql.b.name}' AND ("
-                f"EXISTS (SELECT 1 FROM {q(sql.b.target)} AS t WHERE t.{q(sql.b.key)} = p.source_key) OR "
-                f"EXISTS (SELECT 1 FROM {sql.ns.qualified('quarantine')} AS qq WHERE qq.backfill = p.backfill "
-                f"AND qq.source_key = p.source_key) OR NOT EXISTS (SELECT 1 FROM {q(sql.b.source)} AS {SOURCE} "
-                f"WHERE {sql.source_key} = p.source_key))")
-            return conn.execute(sa.select(sa.func.count()).select_from(pending.subquery())).scalar_one()
+            self.conn.exec_driver_sql(self.revisit_block)
+        left = self.conn.execute(pending).scalar_one()
+        self.conn.rollback()
+        return left
 
     def pending_keys(self, limit: int) -> list[str]:
         rows = self.conn.execute(sa.select(self.pending.c.source_key)

@@ -6,6 +6,7 @@ are created on first use.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.schema import CreateTable
 
 from .namespace import Namespace
 
@@ -38,7 +39,7 @@ def tables(ns: Namespace) -> dict[str, sa.Table]:
     )
     ledger = sa.Table(
         ns.table_name("ledger"), md,
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
         sa.Column("run", sa.Text),  # entries of one command share it
         sa.Column("phase", sa.Integer, nullable=False),
         sa.Column("direction", sa.Text, nullable=False),  # up | down | adopt | backfill | verify
@@ -65,12 +66,16 @@ def tables(ns: Namespace) -> dict[str, sa.Table]:
             "fingerprint": baseline}
 
 
+def create_statements(ns: Namespace) -> list[sa.schema.DDLElement]:
+    """CREATE TABLE IF NOT EXISTS for each table: the same statements online and in `plan --sql`."""
+    return [CreateTable(t, if_not_exists=True) for t in tables(ns).values()]
+
+
 def ensure(conn: sa.Connection, ns: Namespace) -> dict[str, sa.Table]:
     ns.ensure(conn)
-    found = tables(ns)
-    for table in found.values():
-        table.create(conn, checkfirst=True)
-    return found
+    for statement in create_statements(ns):
+        conn.execute(statement)
+    return tables(ns)
 
 
 def exists(conn: sa.Connection, ns: Namespace, table: str = "backfill") -> bool:

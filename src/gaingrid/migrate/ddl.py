@@ -25,7 +25,8 @@ def create_index(name: str, table: str, columns: Sequence[str]) -> None:
     with ctx.autocommit_block():
         # Building CONCURRENTLY blocks no writer, but waits for every transaction already
         # running: it gets the long lock timeout, and the session gets its own back after.
-        op.execute(timeouts.sql("background"))
+        for setting in timeouts.settings("background"):
+            op.execute(setting)
         # A failed CONCURRENTLY build leaves an INVALID index behind: drop it so a rerun rebuilds.
         op.execute(
             f"DO $gg$ BEGIN IF EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
@@ -34,7 +35,8 @@ def create_index(name: str, table: str, columns: Sequence[str]) -> None:
             f"EXECUTE 'DROP INDEX \"{name}\"'; END IF; END $gg$"
         )
         op.execute(f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{name}" ON "{table}" ({_cols(columns)})')
-        op.execute(timeouts.sql("blocking"))
+        for setting in timeouts.settings("blocking"):
+            op.execute(setting)
 
 
 def drop_index(name: str, table: str) -> None:
@@ -44,9 +46,11 @@ def drop_index(name: str, table: str) -> None:
         return
     timeouts = ctx.config.attributes["gaingrid.timeouts"]
     with ctx.autocommit_block():
-        op.execute(timeouts.sql("background"))
+        for setting in timeouts.settings("background"):
+            op.execute(setting)
         op.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"')
-        op.execute(timeouts.sql("blocking"))
+        for setting in timeouts.settings("blocking"):
+            op.execute(setting)
 
 
 def add_foreign_key_not_valid(name: str, table: str, columns: Sequence[str], target: str,

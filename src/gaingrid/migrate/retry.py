@@ -56,18 +56,24 @@ class Retries:
 
 
 @dataclass(frozen=True)
-class LockTimeouts:
-    """How long each kind of step may wait for a lock, in seconds."""
+class Timeouts:
+    """How long each kind of step may wait for a lock, and run, in seconds (0: no limit)."""
 
     # DDL whose lock makes the app's writers queue behind it while it waits. Kept under
     # PostgreSQL's deadlock_timeout (1 s): if the migrator and the app ever wait on each
     # other, the migrator's wait ends first, it rolls back and retries, and the app goes on.
     blocking: float = 0.5
-    batch: float = 2.0  # a backfill batch: it waits only on sync commits (the app's deletes of its rows wait on it)
+    blocking_statement: float = 30.0  # such DDL is catalog-only; one that runs long holds its lock too long
+    batch: float = 2.0  # a backfill batch waits only on sync commits; the app's deletes of its rows wait on it
+    batch_statement: float = 300.0
     background: float = 60.0  # index builds and validations: their locks never block the app's writes
+    background_statement: float = 0.0
 
-    def sql(self, kind: str, *, local: bool = False) -> str:
-        return f"SET {'LOCAL ' if local else ''}lock_timeout = '{int(getattr(self, kind) * 1000)}ms'"
+    def settings(self, kind: str, *, local: bool = False) -> list[str]:
+        """The SET statements for a step of `kind`: "blocking", "batch" or "background"."""
+        scope = "LOCAL " if local else ""
+        return [f"SET {scope}lock_timeout = '{int(getattr(self, kind) * 1000)}ms'",
+                f"SET {scope}statement_timeout = '{int(getattr(self, kind + '_statement') * 1000)}ms'"]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ lands whole and valid, or the database stays at the last good phase.
 """
 from __future__ import annotations
 
-import io
 import time
 import uuid
 from collections import Counter
@@ -17,14 +16,13 @@ from typing import Callable, Iterator
 
 import sqlalchemy as sa
 
-from . import alembic_bridge, batches, deferred, dialect, fingerprint, ledger, retry, sync
-from .backfill import BackfillSQL
+from . import alembic_bridge, batches, dialect, fingerprint, ledger, retry
 from .batches import DEFAULT_BATCH_SIZE, BackfillProgress, BatchSettings
 from .errors import MigrateError
-from .namespace import Namespace
 from .parallel import default_jobs
 from .phase import Phase, Project
 from .state import DatabaseState, namespace_for, read_state
+from .planner import Planner
 from .steps import PhaseExecutor
 from .throttle import Throttle
 from .verify import Verification
@@ -54,12 +52,12 @@ BackupHook = Callable[[], str]  # takes a backup, returns where it is
 
 
 class Migrator:
-    def __init__(self, project: Project, url: str | sa.URL, *, lock_timeout: float = retry.LockTimeouts.blocking,
+    def __init__(self, project: Project, url: str | sa.URL, *, lock_timeout: float = retry.Timeouts.blocking,
                  lock_retries: int = retry.Policy.attempts - 1,
                  jobs: int | None = None, report: Callable[[str], None] | None = None) -> None:
         self.project = project
         self.url = dialect.parse_url(url) if isinstance(url, str) else url
-        self.timeouts = retry.LockTimeouts(blocking=lock_timeout)
+        self.timeouts = retry.Timeouts(blocking=lock_timeout)
         if jobs is not None and jobs < 1:
             raise MigrateError(f"--jobs must be at least 1, got {jobs}")
         self.jobs = jobs or default_jobs()  # connections a verification reads on at once
@@ -127,20 +125,9 @@ class Migrator:
                 state = read_state(self.project, conn)
         return self._plan(state, to, down=down)
 
-    def render_sql(self, plan: Plan) -> str:
-        """The exact SQL `up`/`down` would run for `plan`, rendered offline."""
-        if not plan.steps:
-            return ""
-        ns = Namespace(self.project.namespace, self.url.get_backend_name())
-        cfg = alembic_bridge.config(self.project, ns, url=self.url, output=io.StringIO(), timeouts=self.timeouts)
-        start = self.project.phase(plan.start).revision if plan.start else None
-        if plan.direction == "down":
-            return alembic_bridge.render_sql(cfg, start, self.project.phase(plan.target).revision, down=True)
-        rendered = alembic_bridge.render_sql(cfg, start, plan.steps[-1].revision)
-        for phase in plan.steps:
-            if phase.backfills:
-                rendered = _with_backfill_sql(rendered, self.project, phase, ns)
-        return rendered
+    def render_sql(self, plan: Plan, *, batch_size: int = DEFAULT_BATCH_SIZE) -> str:
+        """The SQL `up`/`down` would run for `plan`, rendered offline, runnable as it stands."""
+        return Planner(self.project, self.url, self.timeouts, batch_size).render(plan.direction, plan.start, plan.steps)
 
     def _plan(self, state: DatabaseState, to: int | None, *, down: bool) -> Plan:
         _refuse_unusable(state)
@@ -196,7 +183,7 @@ class Migrator:
                          on_backfill=on_backfill, backup=backup)
 
     def _batches(self, size: int, throttle: Throttle | None) -> BatchSettings:
-        return BatchSettings(size=size, lock_timeout=self.timeouts.batch, throttle=throttle or Throttle())
+        return BatchSettings(size=size, timeouts=self.timeouts, throttle=throttle or Throttle())
 
     def down(self, to: int, on_step: StepCallback | None = None, *,
              backup: BackupHook | None = None) -> list[StepResult]:
@@ -214,7 +201,7 @@ class Migrator:
                 if not phase.backfills:
                     raise MigrateError(f"phase {phase.label} has no backfill; the backfill belongs to a later phase")
                 conn.rollback()
-                dialect.set_lock_timeout(conn, self.timeouts.blocking)
+                dialect.set_timeouts(conn, self.timeouts)
                 return self._timed(conn, phase, "backfill", None, self._batches(batch_size, throttle), on_backfill,
                                    uuid.uuid4().hex)
 
@@ -263,7 +250,7 @@ class Migrator:
         batches = batches or self._batches(DEFAULT_BATCH_SIZE, None)
         results: list[StepResult] = []
         with self._connect(migrating=True) as conn:
-            dialect.set_lock_timeout(conn, self.timeouts.blocking)
+            dialect.set_timeouts(conn, self.timeouts)
             with dialect.migrator_lock(conn):
                 state = read_state(self.project, conn)
                 plan = self._plan(state, to, down=down)
@@ -343,31 +330,6 @@ class Migrator:
             ledger.record(conn.engine, ns, entry)
         return StepResult(phase, "down" if direction == "down" else "up", entry.seconds, entry.rows_moved,
                           verify_seconds)
-
-
-def _with_backfill_sql(rendered: str, project: Project, phase: Phase, ns: Namespace) -> str:
-    """Show what the engine adds to a phase with backfills: the sync, in the revision's
-    transaction; then the batches; then the deferred foreign keys."""
-    in_transaction, after = [], []
-    for b in phase.backfills:
-        in_transaction += [f"-- gaingrid: sync triggers for backfill {b.name}"]
-        in_transaction += [s + ";" for s in sync.install_statements(b, ns)]
-        sql = BackfillSQL(b, ns.dialect, ns)
-        where = sql.range_where(True, True)
-        after += [f"-- gaingrid: backfill {b.name}, in keyset batches (:lo, :hi], each its own transaction:",
-                  sql.insert_missing(where) + ";", sql.quarantine(where) + ";", sql.unquarantine(where) + ";"]
-    if ns.dialect == "postgresql":
-        for name in phase.deferred_foreign_keys:
-            add, validate = deferred.statements(project, phase, name)
-            after += [f"-- gaingrid: deferred foreign key {name}, each statement its own transaction:",
-                      add + ";", validate + ";"]
-    marker = f"version_num='{phase.revision}'"
-    at = rendered.find(marker)
-    commit = rendered.find("COMMIT;", at) if at >= 0 else -1
-    if commit < 0:
-        return rendered + "\n".join(in_transaction + after) + "\n"
-    return (rendered[:commit] + "\n".join(in_transaction) + "\n\n" + rendered[commit:commit + 7] + "\n\n"
-            + "\n".join(after) + "\n" + rendered[commit + 7:])
 
 
 def _thin(samples: list[tuple[float, int]], keep: int = 200) -> list[tuple[float, int]]:

@@ -2,7 +2,7 @@
 and its second half: fill the backfills, complete the deferred foreign keys, check.
 
 Everything that can meet the application's locks waits at most
-a lock timeout (retry.LockTimeouts) and is retried under the engine's one policy (retry.py).
+a lock timeout (retry.Timeouts) and is retried under the engine's one policy (retry.py).
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Callable
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
-from . import alembic_bridge, batches, blockers, deferred, dialect, retry, sync
+from . import additions, alembic_bridge, batches, blockers, deferred, dialect, retry
 from .batches import BackfillProgress, BatchSettings
 from .errors import MigrateError
 from .phase import Phase, Project
@@ -23,7 +23,7 @@ BackfillCallback = Callable[[BackfillProgress], None]
 
 class PhaseExecutor:
     def __init__(self, project: Project, url: sa.URL, *, retries: retry.Retries, policy: retry.Policy,
-                 timeouts: retry.LockTimeouts) -> None:
+                 timeouts: retry.Timeouts) -> None:
         self.project = project
         self.url = url
         self.retries = retries
@@ -66,9 +66,11 @@ class PhaseExecutor:
                                      on_batch=on_backfill).done
         finally:
             engine.dispose()
-        for name in deferred.pending(conn, phase):
-            conn.rollback()
-            for step, statement in deferred.steps(conn, self.project, phase, name):
+        pending = deferred.pending(conn, phase)
+        existing = deferred.existing(conn, phase)
+        conn.rollback()
+        for name, step, statement in additions.deferred_keys(self.project, phase):
+            if name in pending and not (step == "add" and name in existing):
                 self._deferred_key(conn, phase, name, step, statement)
         validate_phase(self.project, conn, phase)
         conn.rollback()
@@ -76,12 +78,12 @@ class PhaseExecutor:
 
     def _deferred_key(self, conn: sa.Connection, phase: Phase, name: str, step: str, statement: str) -> None:
         # Adding a key locks both tables against writes (briefly); validating one blocks no write.
-        timeout = self.timeouts.sql("blocking" if step == "add" else "background", local=True)
+        settings = self.timeouts.settings("blocking" if step == "add" else "background", local=True)
 
         def run() -> None:
             with conn.begin():
-                conn.exec_driver_sql(timeout)
-                conn.exec_driver_sql(statement)
+                for s in [*settings, statement]:
+                    conn.exec_driver_sql(s)
 
         try:
             self._retried(conn, f"phase {phase.label}: {step} {name}", run,
@@ -103,13 +105,13 @@ class PhaseExecutor:
         children = {n for n, t in new.items() if any(fk.target in changed for fk in t.foreign_keys.values())}
         return sorted((changed | children) & new.keys())
 
-    def support_indexes(self, conn: sa.Connection, at: Phase) -> None:
-        """Build the indexes the sync needs at phase `at` and drop those it no longer needs,
-        each in its own transaction (CONCURRENTLY on PostgreSQL)."""
+    def support_indexes(self, conn: sa.Connection, at: Phase, *, drops: bool) -> None:
+        """Build the indexes the sync needs at phase `at` (and with `drops`, drop those it no longer
+        needs), each on its own (CONCURRENTLY on PostgreSQL)."""
         ns = namespace_for(self.project, conn)
-        active, _ = self.project.syncs_at(at.number)
-        wanted = [i for b in active for i in sync.support_indexes(b, ns)]
-        for statement in sync.index_statements(conn, ns, wanted):
+        now = additions.live(conn, ns)
+        conn.rollback()
+        for statement in additions.indexes(self.project, ns, at, now, drops=drops):
             self._retried(conn, f"phase {at.label}: {statement.split(' ON ')[0].lower()}",
                           lambda s=statement: _autocommit(conn, s, self.timeouts),
                           "run `gaingrid migrate up` again")
@@ -120,7 +122,7 @@ class PhaseExecutor:
         conn.rollback()  # Alembic manages its own per-step transactions only on an idle connection
         pending_keys = () if down or conn.dialect.name != "postgresql" else phase.deferred_foreign_keys
         if not down:
-            self.support_indexes(conn, arrive)  # before the triggers that use them
+            self.support_indexes(conn, arrive, drops=False)  # before the triggers that use them
 
         # Legacy orphans (SQLite enforces no keys unless asked) are the backfill's to
         # quarantine, not a reason to refuse: only violations this step adds fail it.
@@ -131,13 +133,9 @@ class PhaseExecutor:
         conn.rollback()
 
         def on_applied(ctx, step, heads, run_args):
-            active, retired = self.project.syncs_at(arrive.number)
-            if active or retired:
-                batches.ensure_bookkeeping(conn, ns)
-            sync.reconcile(conn, ns, active, retired)
-            if not down:
-                for b in phase.backfills:
-                    batches.reset(conn, ns, b)
+            for statement in additions.in_transaction(self.project, ns, phase, down=down,
+                                                      now=additions.live(conn, ns)):
+                additions.execute(conn, statement)
             validate_phase(self.project, conn, arrive, deferred=pending_keys)
             broken = [v for v in dialect.foreign_key_violations(conn, at_risk) if v not in violations_before]
             if broken:
@@ -160,10 +158,10 @@ class PhaseExecutor:
             conn.rollback()
             raise MigrateError(f"phase {phase.label} {direction} failed and was rolled back: "
                                f"{retry.first_line(exc)}") from None
-        self.support_indexes(conn, arrive)  # a restored source table gets its index; an ended sync drops its own
+        self.support_indexes(conn, arrive, drops=True)  # a restored source table gets its index; an ended sync drops its own
 
 
-def _autocommit(conn: sa.Connection, statement: str, timeouts: retry.LockTimeouts) -> None:
+def _autocommit(conn: sa.Connection, statement: str, timeouts: retry.Timeouts) -> None:
     """One statement outside any transaction on PostgreSQL (CREATE/DROP INDEX CONCURRENTLY, on a
     connection of its own); a short transaction of its own on SQLite."""
     if conn.dialect.name != "postgresql":
@@ -172,8 +170,8 @@ def _autocommit(conn: sa.Connection, statement: str, timeouts: retry.LockTimeout
         return
     with conn.engine.connect() as own:
         own = own.execution_options(isolation_level="AUTOCOMMIT")
-        own.exec_driver_sql(timeouts.sql("background"))  # CONCURRENTLY: writers carry on meanwhile
-        own.exec_driver_sql(statement)
+        for s in [*timeouts.settings("background"), statement]:  # CONCURRENTLY: writers carry on meanwhile
+            own.exec_driver_sql(s)
 
 
 def first_line(exc: DBAPIError) -> str:

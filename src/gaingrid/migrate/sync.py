@@ -63,40 +63,39 @@ def support_indexes(b: Backfill, ns: Namespace) -> list[SupportIndex]:
     return [SupportIndex(f"{ns.name}_{b.name}_{p.on}", b.source, p.on) for p in b.parents]
 
 
-def _index_state(conn: sa.Connection, ns: Namespace) -> dict[str, bool]:
+def index_state(conn: sa.Connection, ns: Namespace) -> dict[str, bool]:
     """The toolkit's indexes on the application's tables -> whether each is valid."""
     if ns.dialect == "sqlite":
-        return {name: True for (name,) in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index'")
-                if ns.owns_index(name)}
-    return {name: valid for name, valid in conn.exec_driver_sql(
-        "SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() "
-        "AND starts_with(c.relname, %(prefix)s)", {"prefix": f"{ns.name}_"})}
+        found = {name: True for (name,) in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index'")
+                 if ns.owns_index(name)}
+    else:
+        found = {name: valid for name, valid in conn.exec_driver_sql(
+            "SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() "
+            "AND starts_with(c.relname, %(prefix)s)", {"prefix": f"{ns.name}_"})}
+    return found
 
 
-def table_exists(conn: sa.Connection, table: str) -> bool:
-    return sa.inspect(conn).has_table(table)
-
-
-def index_statements(conn: sa.Connection, ns: Namespace, wanted: list[SupportIndex]) -> list[str]:
-    """What builds the `wanted` support indexes and drops the toolkit's others, each its own transaction.
+def index_statements(have: dict[str, bool], tables: set[str], ns: Namespace, wanted: list[SupportIndex],
+                     declared: list[SupportIndex], *, drops: bool) -> list[str]:
+    """What builds the `wanted` support indexes and (with `drops`) drops the toolkit's others, on
+    those of `tables` that exist, each statement on its own (`declared`: every support index there is).
 
     On PostgreSQL they are built and dropped CONCURRENTLY (writers carry on), and
     an INVALID one a failed build left behind is dropped and built again.
     """
-    have = _index_state(conn, ns)
-    conn.rollback()
     concurrently = " CONCURRENTLY" if ns.dialect == "postgresql" else ""
+    table_of = {i.name: i.table for i in declared}
     out = []
     for index in wanted:
-        if have.get(index.name) is True or not table_exists(conn, index.table):
+        if have.get(index.name) is True or index.table not in tables:
             continue
         if index.name in have:
             out.append(f"DROP INDEX{concurrently} IF EXISTS {q(index.name)}")
         out.append(f"CREATE INDEX{concurrently} IF NOT EXISTS {q(index.name)} ON {q(index.table)} ({q(index.column)})")
     names = {i.name for i in wanted}
-    out += [f"DROP INDEX{concurrently} IF EXISTS {q(name)}" for name in sorted(have) if name not in names]
-    conn.rollback()
+    out += [f"DROP INDEX{concurrently} IF EXISTS {q(name)}" for name in sorted(have) if drops
+            and name not in names and (name not in table_of or table_of[name] in tables)]
     return out
 
 
@@ -295,8 +294,15 @@ def remove_statements(b: Backfill, ns: Namespace) -> list[str]:
 
 # -- what is installed, and making it what it should be ------------------------------
 
-def _installed(conn: sa.Connection, ns: Namespace) -> dict[tuple[str, str], str]:
-    """(kind, name) -> what identifies its definition: the digest comment (PostgreSQL) or its SQL (SQLite)."""
+Installed = dict[tuple[str, str], str]  # (kind, name) -> its digest comment (PostgreSQL) or its SQL (SQLite)
+
+
+def _identity(o: SyncObject, ns: Namespace) -> str:
+    return o.digest if ns.dialect == "postgresql" else o.create
+
+
+def installed(conn: sa.Connection, ns: Namespace) -> Installed:
+    """What the database has now."""
     if ns.dialect == "sqlite":
         return {("trigger", name): sql for name, sql in conn.exec_driver_sql(
             "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")}
@@ -309,38 +315,37 @@ def _installed(conn: sa.Connection, ns: Namespace) -> dict[tuple[str, str], str]
     return {(kind, name): comment or "" for kind, name, comment in rows}
 
 
-def reconcile(conn: sa.Connection, ns: Namespace, active: list[Backfill], retired: list[Backfill]) -> int:
-    """Make the installed sync exactly that of the `active` backfills.
+def assumed(ns: Namespace, active: list[Backfill]) -> Installed:
+    """What a database exactly at a phase whose active backfills are `active` has (for planning offline)."""
+    return {(o.kind, o.name): _identity(o, ns) for b in active for o in objects(b, ns)}
+
+
+def changes(have: Installed, ns: Namespace, active: list[Backfill], retired: list[Backfill]) -> list[str]:
+    """What makes the installed sync exactly that of the `active` backfills.
 
     Creates what is missing, replaces what changed, and leaves alone what is
     already right: a trigger is dropped only when its sync ends or changes,
-    because dropping one locks its table against every writer. Returns how
-    many objects it created, replaced or dropped.
+    because dropping one locks its table against every writer.
     """
-    have = _installed(conn, ns)
-    changed = 0
+    out = []
     for b in retired:
         for o in sorted(objects(b, ns), key=lambda o: o.kind == "function"):  # triggers before their functions
             if (o.kind, o.name) in have:
-                conn.exec_driver_sql(o.drop(ns))
-                changed += 1
+                out.append(o.drop(ns))
     for b in active:
         for o in objects(b, ns):
-            want = o.digest if ns.dialect == "postgresql" else o.create
-            current = have.get((o.kind, o.name))
+            want, current = _identity(o, ns), have.get((o.kind, o.name))
             if current == want:
                 continue
             if o.kind == "trigger" and current is not None:
-                conn.exec_driver_sql(o.drop(ns))
-            conn.exec_driver_sql(o.create)
+                out.append(o.drop(ns))
+            out.append(o.create)
             if ns.dialect == "postgresql":
-                conn.exec_driver_sql(f"COMMENT ON {o.kind.upper()} {o.ref(ns)} IS '{want}'")
-            changed += 1
-    return changed
+                out.append(f"COMMENT ON {o.kind.upper()} {o.ref(ns)} IS '{want}'")
+    return out
 
 
 def missing(conn: sa.Connection, ns: Namespace, b: Backfill) -> list[str]:
     """Triggers of `b`'s sync that are not installed, or not as this version renders them."""
-    have = _installed(conn, ns)
-    return [o.name for o in objects(b, ns) if o.kind == "trigger"
-            and have.get((o.kind, o.name)) != (o.digest if ns.dialect == "postgresql" else o.create)]
+    have = installed(conn, ns)
+    return [o.name for o in objects(b, ns) if o.kind == "trigger" and have.get((o.kind, o.name)) != _identity(o, ns)]

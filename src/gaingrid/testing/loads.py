@@ -284,8 +284,8 @@ class NewApp:
         for n in range(self.workers):
             client = httpx.Client(base_url=base, timeout=30)
             email, password = f"load-{uuid.uuid4().hex[:8]}@example.com", uuid.uuid4().hex
-            client.post("/auth/register", json={"email": email, "password": password}).raise_for_status()
-            token = client.post("/auth/login", json={"email": email, "password": password}).raise_for_status().json()
+            _until_served(lambda: client.post("/auth/register", json={"email": email, "password": password}))
+            token = _until_served(lambda: client.post("/auth/login", json={"email": email, "password": password})).json()
             client.headers["Authorization"] = f"Bearer {token['accessToken']}"
             thread = threading.Thread(target=self._work, args=(client, random.Random(self._rng.random())), daemon=True)
             thread.start()
@@ -308,7 +308,7 @@ class NewApp:
             err = msg = None
             try:
                 response = self._call(client, rng, op, mine)
-                if response is not None and response.status_code == 503:
+                if response is not None and response.status_code == 503 and "need phase" in response.text:
                     err = self.UNAVAILABLE
                 elif response is not None and response.status_code >= 400:
                     err, msg = f"HTTP {response.status_code}", response.text[:200]
@@ -333,6 +333,16 @@ class NewApp:
         if op == "delete":
             return client.delete(f"/logs/{mine.pop(rng.randrange(len(mine)))}")
         return client.get("/logs", params={"limit": 20})
+
+
+def _until_served(call, patience: float = 20.0) -> httpx.Response:
+    """A set-up request, tried again while the service answers 503 (busy), as a client would."""
+    deadline = time.monotonic() + patience
+    while True:
+        response = call()
+        if response.status_code != 503 or time.monotonic() > deadline:
+            return response.raise_for_status()
+        time.sleep(0.2)
 
 
 def _free_port() -> int:

@@ -2,6 +2,7 @@
 backs off and tries again, and gives up cleanly if the lock never comes."""
 from __future__ import annotations
 
+import re
 import threading
 import time
 from contextlib import contextmanager
@@ -49,10 +50,14 @@ def test_ddl_backs_off_and_retries_when_the_app_holds_a_lock(pg_url: str) -> Non
     assert migrator.status().phase_number == 2
 
 
-def test_ddl_gives_up_cleanly_when_the_lock_never_comes(pg_url: str) -> None:
+def test_ddl_gives_up_cleanly_when_the_lock_never_comes_and_names_who_holds_it(pg_url: str) -> None:
     url = legacy_database(pg_url).url
     migrator = Migrator(GAINGRID, url, lock_timeout=0.1, lock_retries=1)
-    with app_holding_a_lock_on_user(url, 3.0), pytest.raises(MigrateError, match="lock timeout"):
+    with app_holding_a_lock_on_user(url, 3.0), pytest.raises(MigrateError) as refused:
         migrator.up(to=2)
+    message = str(refused.value)
+    assert "lock timeout" in message and "rolled back" in message and "`gaingrid migrate up`" in message
+    assert re.search(r'pid \d+ \(idle in transaction for \d+ s\) holds a lock on "User"', message), message
+    assert "\n" not in message
     assert migrator.status().phase_number == 1
     assert migrator.history()[-1].outcome == "failed"

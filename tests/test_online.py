@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
+import time
 import psycopg
 import pytest
 import sqlalchemy as sa
 
 from gaingrid.data.demo_data import DemoDataOptions
 from gaingrid.migrate.runner import Migrator
+from gaingrid.migrate.throttle import Throttle
 from gaingrid.phases import GAINGRID
 from gaingrid.testing import online
 from gaingrid.testing.loads import LEGACY_APP, libpq_url, prepare_legacy_app
@@ -145,3 +148,51 @@ def test_a_backfill_passes_over_rows_a_delete_holds_and_copies_them_when_it_roll
     observer.dispose()
     assert seen.get("pending", 0) > 0 and seen["copied while held"] == 0
     assert (missing, pending) == (0, 0) and copied > 0
+
+
+# -- pacing ---------------------------------------------------------------------------------
+
+def test_the_backfill_backs_off_while_app_sessions_wait_on_locks_and_says_so(pg_url):
+    """From the first batch on, one app session holds a row and another waits for it: the backfill
+    backs off and says why. Once they are gone (before the keys are added) it stops backing off."""
+    legacy_database(pg_url, LOAD).up(to=4)
+    holder, waiter = _two_sessions(pg_url)
+    user, = holder.execute('SELECT id FROM "User" LIMIT 1').fetchone()
+    holder.commit()
+    blocked = threading.Thread(target=lambda: waiter.execute('UPDATE "User" SET name = \'next\' WHERE id = %s', (user,)))
+    notes: list[str | None] = []
+
+    def release() -> None:
+        if blocked.is_alive() or notes[:1]:
+            holder.rollback()
+            blocked.join()
+            waiter.rollback()
+
+    def on_batch(progress) -> None:
+        notes.append(progress.note)
+        if len(notes) == 1:
+            holder.execute('UPDATE "User" SET name = \'held\' WHERE id = %s', (user,))
+            blocked.start()
+            time.sleep(0.3)  # until the waiter is queued behind the holder
+        elif len(notes) == 4:
+            release()
+
+    with holder, waiter:
+        try:
+            Migrator(GAINGRID, pg_url).up(to=5, batch_size=100, throttle=Throttle(max_lock_waiters=0),
+                                          on_backfill=on_batch)
+        finally:
+            if len(notes) < 4:
+                release()
+    assert len(notes) > 5
+    assert all(n and "backing off" in n and "1 app sessions waiting on locks" in n for n in notes[1:4])
+    assert not any(notes[5:])
+
+
+def test_a_pause_between_batches_is_taken_after_every_batch(sqlite_url):
+    legacy_database(sqlite_url, LOAD).up(to=4)
+    throttle = Throttle(delay=0.01)
+    batches: list[int] = []
+    Migrator(GAINGRID, sqlite_url).up(to=5, batch_size=1000, throttle=throttle,
+                                      on_backfill=lambda p: batches.append(p.done))
+    assert len(set(batches)) >= 4 and throttle.paused == pytest.approx(0.01 * len(set(batches)))  # once a batch

@@ -84,8 +84,12 @@ class Policy:
 
 
 def run(what: str, fn: Callable[[], T], retries: Retries, policy: Policy = Policy(), *,
-        before_retry: Callable[[], None] | None = None) -> T:
-    """Call `fn`, retrying transient conflicts. When the retries run out, the last error propagates."""
+        before_retry: Callable[[], None] | None = None, explain: Callable[[], list[str]] | None = None) -> T:
+    """Call `fn`, retrying transient conflicts. When the retries run out, the last error propagates.
+
+    `before_retry` cleans up (a rollback) before the wait; `explain` says who is in the way,
+    for the report of each retry.
+    """
 
     def before_sleep(state: tenacity.RetryCallState) -> None:
         exc = state.outcome.exception()
@@ -94,8 +98,9 @@ def run(what: str, fn: Callable[[], T], retries: Retries, policy: Policy = Polic
         if before_retry:
             before_retry()
         if retries.report:
+            who = explain() if explain and cause == "lock timeout" else []
             retries.report(f"{what}: {cause}, retry {state.attempt_number} of {policy.attempts - 1} "
-                           f"in {state.upcoming_sleep:.2f} s")
+                           f"in {state.upcoming_sleep:.2f} s" + (f" ({'; '.join(who)})" if who else ""))
 
     retrying = tenacity.Retrying(
         retry=tenacity.retry_if_exception(lambda e: transient_cause(e) is not None),

@@ -39,20 +39,24 @@ class PhaseExecutor:
 
     def _retried(self, conn: sa.Connection, what: str, fn: Callable[[], object], next_step: str):
         """Run `fn` under the retry policy; when the retries run out, say why and what to run next."""
+        def in_the_way() -> list[str]:
+            who = blockers.holding_locks(conn, [t.name for t in self.project.metadata.sorted_tables],
+                                         older_than=self.timeouts.blocking)
+            conn.rollback()
+            return who
+
         try:
-            return retry.run(what, fn, self.retries, self.policy, before_retry=conn.rollback)
+            return retry.run(what, fn, self.retries, self.policy, before_retry=conn.rollback, explain=in_the_way)
         except DBAPIError as exc:
             conn.rollback()
             cause = retry.transient_cause(exc)
             if cause is None:
                 raise
-            who = blockers.holding_locks(conn, [t.name for t in self.project.metadata.sorted_tables],
-                                         older_than=self.timeouts.blocking)
-            conn.rollback()
+            who = in_the_way()
             raise MigrateError(
                 f"{what}: gave up after {self.policy.attempts} tries, the last a {cause}"
                 + (f" ({'; '.join(who)})" if who else f" ({retry.first_line(exc)})")
-                + f"; nothing was left half-done: {next_step}") from None
+                + f"; {next_step}") from None
 
     def finish(self, conn: sa.Connection, phase: Phase, settings: BatchSettings,
                on_backfill: BackfillCallback | None) -> int:
@@ -87,7 +91,7 @@ class PhaseExecutor:
 
         try:
             self._retried(conn, f"phase {phase.label}: {step} {name}", run,
-                          "run `gaingrid migrate up` again to finish the phase")
+                          "the phase is applied but its keys are not finished: run `gaingrid migrate up` to finish it")
         except DBAPIError as exc:
             conn.rollback()
             if getattr(exc.orig, "sqlstate", None) == "23503":
@@ -153,7 +157,7 @@ class PhaseExecutor:
         direction = "down" if down else "up"
         try:
             self._retried(conn, f"phase {phase.label} {direction}", migrate,
-                          f"rerun `gaingrid migrate {direction}` when they end")
+                          f"the phase was rolled back; rerun `gaingrid migrate {direction}` when they end")
         except DBAPIError as exc:
             conn.rollback()
             raise MigrateError(f"phase {phase.label} {direction} failed and was rolled back: "

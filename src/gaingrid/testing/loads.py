@@ -265,6 +265,13 @@ class NewApp:
         self.created: set[str] = set()  # ids of logs this app wrote: they have no legacy source
 
     def start(self) -> None:
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
         port = _free_port()
         gaingrid = str(Path(sys.executable).with_name("gaingrid"))
         env = {**os.environ, "GAINGRID_DATABASE_URL": self.url, "GAINGRID_TOKEN_SECRET": uuid.uuid4().hex * 2}

@@ -107,10 +107,26 @@ def _setting(b: Backfill, ns: Namespace, what: str) -> str:
     return f"{ns.name}.{b.name}_{what}"
 
 
-def _note(setting: str, values: str) -> str:
-    """Append `values` (a text[] expression) to a transaction-local setting."""
+def _note(setting: str, values: str, arm: str) -> str:
+    """Append `values` (a text[] expression) to a transaction-local setting, and arm the settle."""
     current = f"coalesce(nullif(current_setting('{setting}', true), ''), '{{}}')::text[]"
-    return f"PERFORM set_config('{setting}', ({current} || {values})::text, true);"
+    return (f"gg_noted := {values}; IF cardinality(gg_noted) > 0 THEN "
+            f"PERFORM set_config('{setting}', ({current} || gg_noted)::text, true); {arm} END IF;")
+
+
+def _commits(b: Backfill, ns: Namespace) -> str:
+    return ns.qualified(f"{b.name}_commits")
+
+
+def _arm(b: Backfill, ns: Namespace) -> str:
+    """Once per transaction, a row in the sync's commit table: its deferred trigger settles at commit.
+
+    The deferred (constraint) trigger lives on the toolkit's own table, not on the app's:
+    Prisma's introspection (`prisma db pull`) fails on a constraint trigger in `public`.
+    """
+    flag = _setting(b, ns, "armed")
+    return (f"IF current_setting('{flag}', true) IS DISTINCT FROM 'on' THEN PERFORM set_config('{flag}', 'on', true); "
+            f"INSERT INTO {_commits(b, ns)} DEFAULT VALUES; END IF;")
 
 
 def _lock_class(b: Backfill, ns: Namespace, p: Parent) -> int:
@@ -120,15 +136,17 @@ def _lock_class(b: Backfill, ns: Namespace, p: Parent) -> int:
 
 @dataclass(frozen=True)
 class SyncObject:
-    """One function or trigger of a sync, with the statement that creates it."""
+    """One table, function or trigger of a sync, with the statement that creates it."""
 
-    kind: str  # "function" | "trigger"
+    kind: str  # "table" | "function" | "trigger"
     name: str
-    table: str | None  # a trigger's table
+    on: str | None  # a trigger's table, as SQL
     create: str
 
     def ref(self, ns: Namespace) -> str:
-        return f"{ns.qualified(self.name)}()" if self.kind == "function" else f"{q(self.name)} ON {q(self.table)}"
+        if self.kind == "function":
+            return f"{ns.qualified(self.name)}()"
+        return ns.qualified(self.name) if self.kind == "table" else f"{q(self.name)} ON {self.on}"
 
     def drop(self, ns: Namespace) -> str:
         if ns.dialect == "sqlite":
@@ -138,6 +156,9 @@ class SyncObject:
     @property
     def digest(self) -> str:
         return "gaingrid-sync " + hashlib.sha256(self.create.encode()).hexdigest()[:16]
+
+
+_DROP_ORDER = {"trigger": 0, "function": 1, "table": 2}
 
 
 # -- PostgreSQL: note while the statements run, settle at commit ---------------------
@@ -150,14 +171,17 @@ def _function(ns: Namespace, name: str, body: str, declare: str = "") -> SyncObj
 
 
 def _note_source(b: Backfill, ns: Namespace) -> SyncObject:
+    arm = _arm(b, ns)
+
     def notes(rows: str) -> str:
-        out = [_note(_setting(b, ns, "keys"), f"ARRAY(SELECT r.{q(b.key)}::text FROM {rows} AS r)")]
-        out += [_note(_setting(b, ns, p.alias), f"ARRAY(SELECT DISTINCT r.{q(p.on)}::text FROM {rows} AS r)")
+        out = [_note(_setting(b, ns, "keys"), f"ARRAY(SELECT r.{q(b.key)}::text FROM {rows} AS r)", arm)]
+        out += [_note(_setting(b, ns, p.alias), f"ARRAY(SELECT DISTINCT r.{q(p.on)}::text FROM {rows} AS r)", arm)
                 for p in b.parents]
         return " ".join(out)
 
     return _function(ns, f"{b.name}_note", f"IF TG_OP IN ('INSERT', 'UPDATE') THEN {notes('new_rows')} END IF; "
-                                           f"IF TG_OP IN ('UPDATE', 'DELETE') THEN {notes('old_rows')} END IF;")
+                                           f"IF TG_OP IN ('UPDATE', 'DELETE') THEN {notes('old_rows')} END IF;",
+                     "gg_noted text[];")
 
 
 def _note_parent(b: Backfill, ns: Namespace, p: Parent) -> SyncObject:
@@ -166,9 +190,9 @@ def _note_parent(b: Backfill, ns: Namespace, p: Parent) -> SyncObject:
     updated = (f"ARRAY(SELECT coalesce(n.{key}, o.{key})::text FROM new_rows AS n FULL JOIN old_rows AS o "
                f"ON o.{key} = n.{key} WHERE n.{key} IS NULL OR o.{key} IS NULL OR {changed})")
     deleted = f"ARRAY(SELECT o.{key}::text FROM old_rows AS o)"
-    setting = _setting(b, ns, p.alias)
-    return _function(ns, f"{b.name}_note_{p.alias}",
-                     f"IF TG_OP = 'UPDATE' THEN {_note(setting, updated)} ELSE {_note(setting, deleted)} END IF;")
+    setting, arm = _setting(b, ns, p.alias), _arm(b, ns)
+    return _function(ns, f"{b.name}_note_{p.alias}", f"IF TG_OP = 'UPDATE' THEN {_note(setting, updated, arm)} "
+                                                     f"ELSE {_note(setting, deleted, arm)} END IF;", "gg_noted text[];")
 
 
 def _settle(b: Backfill, ns: Namespace) -> SyncObject:
@@ -177,8 +201,11 @@ def _settle(b: Backfill, ns: Namespace) -> SyncObject:
     settings = {"gg_keys": _setting(b, ns, "keys"), **{f"gg_{p.alias}": _setting(b, ns, p.alias) for p in b.parents}}
     declare = " ".join(f"{var} text[] := nullif(current_setting('{s}', true), '')::text[];"
                        for var, s in settings.items()) + " gg_class int; gg_lock int;"
+    # The commit-table row and the notes are this transaction's: spent here (a SET CONSTRAINTS
+    # IMMEDIATE mid-transaction settles early, and later writes arm a new settle).
+    spend = (f"DELETE FROM {_commits(b, ns)} WHERE id = NEW.id; "
+             + " ".join(f"PERFORM set_config('{s}', '', true);" for s in [*settings.values(), _setting(b, ns, "armed")]))
     nothing_noted = " AND ".join(f"{var} IS NULL" for var in settings)
-    clear = " ".join(f"PERFORM set_config('{s}', '', true);" for s in settings.values())
     lock_sets = " UNION ".join(f"SELECT {_lock_class(b, ns, p)}, hashtext(x) FROM unnest(gg_{p.alias}) AS x"
                                for p in b.parents)
     locks = (f"FOR gg_class, gg_lock IN SELECT * FROM ({lock_sets}) AS l ORDER BY 1, 2 LOOP "
@@ -193,51 +220,36 @@ def _settle(b: Backfill, ns: Namespace) -> SyncObject:
     writes = [sql.upsert(mine), sql.forget("= ANY(gg_keys)"), sql.quarantine(mine), sql.unquarantine(mine),
               sql.forget_quarantine("= ANY(gg_keys)")]
     return _function(ns, f"{b.name}_settle",
-                     f"IF {nothing_noted} THEN RETURN NULL; END IF; {clear} {locks} {expand} "
+                     f"{spend} IF {nothing_noted} THEN RETURN NULL; END IF; {locks} {expand} "
                      + " ".join(s + ";" for s in writes if s), declare)
 
 
 def _pg_objects(b: Backfill, ns: Namespace) -> list[SyncObject]:
     """The parents' triggers come first: installing a trigger locks its table against writes,
     and the app's nested creates and cascading deletes take the parent before the children."""
-    base, source = _base(b, ns), q(b.source)
+    base, commits = _base(b, ns), _commits(b, ns)
     note, settle = _note_source(b, ns), _settle(b, ns)
 
-    def trigger(name: str, table: str, create: str) -> SyncObject:
-        return SyncObject("trigger", name, table, create)
+    def statement_trigger(name: str, table: str, event: str, function: SyncObject) -> SyncObject:
+        tables = {"INSERT": "NEW TABLE AS new_rows", "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+                  "DELETE": "OLD TABLE AS old_rows"}[event]
+        return SyncObject("trigger", name, q(table), f"CREATE TRIGGER {q(name)} AFTER {event} ON {q(table)} "
+                          f"REFERENCING {tables} FOR EACH STATEMENT EXECUTE FUNCTION {function.ref(ns)}")
 
-    out = [note, settle]
-    for p in b.parents:
-        parent, name = q(p.table), f"{base}_{p.alias}"
-        note_p = _note_parent(b, ns, p)
-        changed = " OR ".join([f"OLD.{q(p.key)} IS DISTINCT FROM NEW.{q(p.key)}",
-                               *(f"OLD.{q(c)} IS DISTINCT FROM NEW.{q(c)}" for c in b.parent_columns[p.alias])])
-        out += [
-            note_p,
-            trigger(f"{name}_upd", p.table, f"CREATE TRIGGER {q(name + '_upd')} AFTER UPDATE ON {parent} "
-                    f"REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT "
-                    f"EXECUTE FUNCTION {note_p.ref(ns)}"),
-            trigger(f"{name}_del", p.table, f"CREATE TRIGGER {q(name + '_del')} AFTER DELETE ON {parent} "
-                    f"REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {note_p.ref(ns)}"),
-            trigger(f"{name}_settle_upd", p.table, f"CREATE CONSTRAINT TRIGGER {q(name + '_settle_upd')} "
-                    f"AFTER UPDATE ON {parent} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ({changed}) "
-                    f"EXECUTE FUNCTION {settle.ref(ns)}"),
-            trigger(f"{name}_settle_del", p.table, f"CREATE CONSTRAINT TRIGGER {q(name + '_settle_del')} "
-                    f"AFTER DELETE ON {parent} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
-                    f"EXECUTE FUNCTION {settle.ref(ns)}"),
-        ]
-    return out + [
-        trigger(f"{base}_ins", b.source, f"CREATE TRIGGER {q(base + '_ins')} AFTER INSERT ON {source} "
-                f"REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {note.ref(ns)}"),
-        trigger(f"{base}_upd", b.source, f"CREATE TRIGGER {q(base + '_upd')} AFTER UPDATE ON {source} "
-                f"REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT "
-                f"EXECUTE FUNCTION {note.ref(ns)}"),
-        trigger(f"{base}_del", b.source, f"CREATE TRIGGER {q(base + '_del')} AFTER DELETE ON {source} "
-                f"REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {note.ref(ns)}"),
-        trigger(f"{base}_settle", b.source, f"CREATE CONSTRAINT TRIGGER {q(base + '_settle')} "
-                f"AFTER INSERT OR UPDATE OR DELETE ON {source} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
-                f"EXECUTE FUNCTION {settle.ref(ns)}"),
+    out = [
+        SyncObject("table", f"{b.name}_commits", None,
+                   f"CREATE UNLOGGED TABLE IF NOT EXISTS {commits} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY)"),
+        note, settle,
+        SyncObject("trigger", f"{base}_settle", commits,
+                   f"CREATE CONSTRAINT TRIGGER {q(base + '_settle')} AFTER INSERT ON {commits} "
+                   f"DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {settle.ref(ns)}"),
     ]
+    for p in b.parents:
+        note_p = _note_parent(b, ns, p)
+        out += [note_p, statement_trigger(f"{base}_{p.alias}_upd", p.table, "UPDATE", note_p),
+                statement_trigger(f"{base}_{p.alias}_del", p.table, "DELETE", note_p)]
+    return out + [statement_trigger(f"{base}_{event[:3].lower()}", b.source, event, note)
+                  for event in ("INSERT", "UPDATE", "DELETE")]
 
 
 # -- SQLite: one writer at a time, mirror each write at once ------------------------
@@ -257,7 +269,7 @@ def _sqlite_objects(b: Backfill, ns: Namespace) -> list[SyncObject]:
         return f"{sql.forget('= ' + key)}; {sql.forget_quarantine('= ' + key)};"
 
     def trigger(name: str, table: str, event: str, body: str) -> SyncObject:
-        return SyncObject("trigger", name, table, f"CREATE TRIGGER {q(name)} AFTER {event} ON {q(table)} BEGIN {body} END")
+        return SyncObject("trigger", name, q(table), f"CREATE TRIGGER {q(name)} AFTER {event} ON {q(table)} BEGIN {body} END")
 
     own = f"{SOURCE}.{q(b.key)} = NEW.{q(b.key)}"
     out = [
@@ -287,9 +299,8 @@ def install_statements(b: Backfill, ns: Namespace) -> list[str]:
 
 
 def remove_statements(b: Backfill, ns: Namespace) -> list[str]:
-    """Triggers first, then the functions they call."""
-    found = objects(b, ns)
-    return [o.drop(ns) for o in found if o.kind == "trigger"] + [o.drop(ns) for o in found if o.kind == "function"]
+    """Triggers first, then the functions they call, then the table they are on."""
+    return [o.drop(ns) for o in sorted(objects(b, ns), key=lambda o: _DROP_ORDER[o.kind])]
 
 
 # -- what is installed, and making it what it should be ------------------------------
@@ -309,6 +320,8 @@ def installed(conn: sa.Connection, ns: Namespace) -> Installed:
     rows = conn.exec_driver_sql(
         "SELECT 'function', p.proname, obj_description(p.oid, 'pg_proc') FROM pg_proc p "
         "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = %(ns)s "
+        "UNION ALL SELECT 'table', c.relname, obj_description(c.oid, 'pg_class') FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %(ns)s AND c.relkind = 'r' "
         "UNION ALL SELECT 'trigger', t.tgname, obj_description(t.oid, 'pg_trigger') FROM pg_trigger t "
         "JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace n ON n.oid = p.pronamespace "
         "WHERE n.nspname = %(ns)s AND NOT t.tgisinternal", {"ns": ns.schema}).fetchall()
@@ -329,7 +342,7 @@ def changes(have: Installed, ns: Namespace, active: list[Backfill], retired: lis
     """
     out = []
     for b in retired:
-        for o in sorted(objects(b, ns), key=lambda o: o.kind == "function"):  # triggers before their functions
+        for o in sorted(objects(b, ns), key=lambda o: _DROP_ORDER[o.kind]):
             if (o.kind, o.name) in have:
                 out.append(o.drop(ns))
     for b in active:
@@ -338,7 +351,7 @@ def changes(have: Installed, ns: Namespace, active: list[Backfill], retired: lis
             if current == want:
                 continue
             if o.kind == "trigger" and current is not None:
-                out.append(o.drop(ns))
+                out.append(o.drop(ns))  # a function is replaced in place; a table is created only if missing
             out.append(o.create)
             if ns.dialect == "postgresql":
                 out.append(f"COMMENT ON {o.kind.upper()} {o.ref(ns)} IS '{want}'")

@@ -25,7 +25,8 @@ def _timezone(value: str) -> str:
 
 Email = Annotated[Text(254, 3), AfterValidator(_email),
                   WithJsonSchema({"type": "string", "format": "email", "maxLength": 254})]
-Password = Annotated[str, Field(min_length=8, max_length=256)]
+Password = Text(256, 8)
+GivenPassword = Text(256, 1)  # any length: a legacy password may be shorter than today's minimum
 Timezone = Annotated[Text(64, 1), AfterValidator(_timezone)]
 Weight = Annotated[float, Field(gt=0, le=700, description="body weight in kg")]
 Height = Annotated[int, Field(ge=30, le=300, description="height in cm")]
@@ -57,7 +58,17 @@ class RegisterIn(ProfileFields):
 
 class LoginIn(Input):
     email: Email
-    password: Annotated[str, Field(min_length=1, max_length=256)]
+    password: GivenPassword
+
+
+class PasswordChangeIn(Input):
+    currentPassword: GivenPassword
+    newPassword: Password
+
+
+class PasswordResetIn(Input):
+    token: Annotated[Text(2000, 1), Field(description="the one-time token from `gaingrid accounts reset-token`")]
+    newPassword: Password
 
 
 class TokenOut(Output):

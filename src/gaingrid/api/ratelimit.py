@@ -1,6 +1,7 @@
 """Rate limits on the endpoints that check or set a password (the `limits` library).
 
-Each attempt counts against the client's address and against the account
+Attempts to log in, register, change or reset a password share the
+counters: each counts against the client's address and against the account
 it names (the email, whether or not it exists, so a 429 tells nothing about
 the account). Over either limit: 429 with Retry-After, before any password
 work. Counters are in memory by default (per process); point
@@ -28,9 +29,9 @@ class RateLimits:
         self._per_account: RateLimitItem = parse(per_account)
         self._per_address: RateLimitItem = parse(per_address)
 
-    def attempt(self, action: str, account: str, address: str) -> None:
-        """Count one attempt at `action`; raise TooManyAttempts if over a limit."""
+    def attempt(self, account: str, address: str) -> None:
+        """Count one attempt (at any of the limited actions); raise TooManyAttempts if over a limit."""
         for item, key in ((self._per_address, ("address", address)), (self._per_account, ("account", account))):
-            if not self._limiter.hit(item, action, *key):
-                reset_at, _remaining = self._limiter.get_window_stats(item, action, *key)
+            if not self._limiter.hit(item, *key):
+                reset_at, _remaining = self._limiter.get_window_stats(item, *key)
                 raise TooManyAttempts(max(1, math.ceil(reset_at - time.time())))

@@ -51,7 +51,7 @@ def token_out(tokens: Tokens, user_id: str, version: str) -> TokenOut:
              responses={409: {"description": "the email is taken"}, **limited})
 def register(body: RegisterIn, session: SessionDep, phase: PhaseDep, passwords: PasswordsDep,
              limits: RateLimitsDep, address: ClientAddress):
-    limits.attempt("register", body.email, address)
+    limits.attempt(body.email, address)
     profile_allowed(phase, body.model_fields_set)
     session.commit()  # nothing written yet: let go of the lock while hashing
     hashed = passwords.hash(body.password)
@@ -69,7 +69,7 @@ def register(body: RegisterIn, session: SessionDep, phase: PhaseDep, passwords: 
 def login(body: LoginIn, session: SessionDep, phase: PhaseDep, passwords: PasswordsDep, tokens: TokensDep,
           versions: VersionsDep, limits: RateLimitsDep, address: ClientAddress):
     """Takes as long for an unknown email as for any account. A legacy (bcrypt) hash is replaced by argon2id."""
-    limits.attempt("login", body.email, address)
+    limits.attempt(body.email, address)
     row = users.by_email(session.connection(), phase.number, body.email)
     session.commit()
     matches, upgraded = passwords.check(row["password"] if row else None, body.password)
@@ -104,7 +104,7 @@ def reset_password(body: PasswordResetIn, session: SessionDep, phase: PhaseDep, 
     Every token of the account, the reset token included, stops working.
     """
     claims = tokens.read(body.token, audience=RESET)
-    limits.attempt("reset", claims.user_id if claims else "", address)
+    limits.attempt(claims.user_id if claims else "", address)
     invalid = unauthorized("the reset token is invalid, expired or already used; ask for a new one")
     if claims is None:
         raise invalid

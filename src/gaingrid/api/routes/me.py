@@ -43,7 +43,7 @@ def change_password(body: PasswordChangeIn, user: CurrentUser, session: SessionD
                     passwords: PasswordsDep, tokens: TokensDep, versions: VersionsDep, limits: RateLimitsDep,
                     address: ClientAddress):
     """Every earlier token of the account stops working; use the one this answers with."""
-    limits.attempt("password", user.row["email"], address)
+    limits.attempt(user.row["email"], address)
     session.commit()  # let go of the lock while hashing
     matches, _ = passwords.check(user.row["password"], body.currentPassword)
     if not matches:

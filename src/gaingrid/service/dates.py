@@ -78,3 +78,14 @@ def sort_value(instant: datetime, dialect: str) -> Any:
 def from_sort_key(key: Any) -> datetime:
     """The instant a `sortable(...)` value stands for (a cursor keeps it)."""
     return key if isinstance(key, datetime) else datetime.fromisoformat(key)
+
+
+def in_range(key: sa.ColumnElement, dialect: str, start: datetime | None, end: datetime | None
+             ) -> list[sa.ColumnElement[bool]]:
+    """Conditions for start <= instant < end (either may be None) on a `sortable(...)` expression."""
+    out = []
+    if start is not None:
+        out.append(key >= sort_value(start, dialect))
+    if end is not None:
+        out.append(key < sort_value(end, dialect))
+    return out

@@ -13,6 +13,7 @@ from pydantic import AfterValidator
 
 from gaingrid.models import WorkoutLog
 from gaingrid.service import exercises, progress
+from gaingrid.service.dates import from_sort_key, in_range, sort_value, sortable
 from gaingrid.service.schedule import zone
 
 from ..deps import AuthUser, CurrentUser, PhaseDep, SessionDep, requires
@@ -33,8 +34,8 @@ router = APIRouter(prefix="/logs", tags=["workout logs"], dependencies=[requires
                    responses=documented(401, 404, 503))
 
 
-def encode_cursor(row: WorkoutLog) -> str:
-    return base64.urlsafe_b64encode(json.dumps([row.date.isoformat(), row.id]).encode()).decode().rstrip("=")
+def encode_cursor(key: datetime, log_id: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps([key.isoformat(), log_id]).encode()).decode().rstrip("=")
 
 
 def _decode_cursor(value: str) -> tuple[datetime, str]:
@@ -84,22 +85,21 @@ def list_logs(session: SessionDep, user: CurrentUser,
               cursor: Annotated[Cursor | None, Query()] = None,
               limit: Annotated[int, Query(ge=1, le=200)] = 50):
     """Newest first. Keyset pagination: follow nextCursor until it is null."""
-    where = [WorkoutLog.userId == user.id]
-    if from_ is not None:
-        where.append(WorkoutLog.date >= from_)
-    if to is not None:
-        where.append(WorkoutLog.date < to)
+    dialect = session.get_bind().dialect.name
+    date = sortable(WorkoutLog.date, dialect)  # the stored format may vary on SQLite; this order may not
+    where = [WorkoutLog.userId == user.id, *in_range(date, dialect, from_, to)]
     if exerciseId is not None:
         where.append(WorkoutLog.exerciseId == exerciseId)
     if cursor is not None:
         when, last_id = cursor
-        where.append(sa.or_(WorkoutLog.date < when, sa.and_(WorkoutLog.date == when, WorkoutLog.id < last_id)))
-    rows = list(session.scalars(sa.select(WorkoutLog).where(*where)
-                                .order_by(WorkoutLog.date.desc(), WorkoutLog.id.desc()).limit(limit + 1)))
+        key = sort_value(when, dialect)
+        where.append(sa.or_(date < key, sa.and_(date == key, WorkoutLog.id < last_id)))
+    rows = session.execute(sa.select(WorkoutLog, date.label("key")).where(*where)
+                           .order_by(date.desc(), WorkoutLog.id.desc()).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    return LogPage(items=[LogOut.model_validate(r) for r in rows],
-                   nextCursor=encode_cursor(rows[-1]) if more else None)
+    return LogPage(items=[LogOut.model_validate(r.WorkoutLog) for r in rows],
+                   nextCursor=encode_cursor(from_sort_key(rows[-1].key), rows[-1].WorkoutLog.id) if more else None)
 
 
 @router.get("/progress/{exercise_id}", response_model=ProgressOut)
@@ -108,11 +108,9 @@ def exercise_progress(exercise_id: IdPath, session: SessionDep, phase: PhaseDep,
                       to: Annotated[Range, Query()] = None):
     """Volume per day, best weight, estimated 1RM (Epley) and personal records on one exercise."""
     exercise = _check_exercise(session, phase, user, exercise_id)
-    where = [WorkoutLog.userId == user.id, WorkoutLog.exerciseId == exercise_id]
-    if from_ is not None:
-        where.append(WorkoutLog.date >= from_)
-    if to is not None:
-        where.append(WorkoutLog.date < to)
+    dialect = session.get_bind().dialect.name
+    where = [WorkoutLog.userId == user.id, WorkoutLog.exerciseId == exercise_id,
+             *in_range(sortable(WorkoutLog.date, dialect), dialect, from_, to)]
     points = [progress.LogPoint(*r) for r in session.execute(
         sa.select(WorkoutLog.id, WorkoutLog.date, WorkoutLog.sets, WorkoutLog.reps, WorkoutLog.weight).where(*where))]
     tz = zone(user.row.get("timezone"))

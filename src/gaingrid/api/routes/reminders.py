@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Query, Response, status
 
 from gaingrid.models import Reminder, TrainingPlan
+from gaingrid.service.dates import sortable
 from gaingrid.service.schedule import stored_time
 
 from ..deps import CurrentUser, SessionDep, requires
@@ -57,7 +58,8 @@ def list_reminders(session: SessionDep, user: CurrentUser, limit: Limit = 50, of
     if active is not None:
         where.append(Reminder.active.is_(active))
     total = session.scalar(sa.select(sa.func.count()).select_from(Reminder).where(*where)) or 0
-    rows = session.scalars(sa.select(Reminder).where(*where).order_by(Reminder.createdAt, Reminder.id)
+    created = sortable(Reminder.createdAt, session.get_bind().dialect.name)
+    rows = session.scalars(sa.select(Reminder).where(*where).order_by(created, Reminder.id)
                            .limit(limit).offset(offset))
     return ReminderPage(total=total, limit=limit, offset=offset, items=[ReminderOut.of(r) for r in rows])
 

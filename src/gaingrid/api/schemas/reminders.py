@@ -4,7 +4,7 @@ import enum
 from datetime import time
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, WithJsonSchema, model_validator
+from pydantic import AfterValidator, Field, PlainSerializer, WithJsonSchema, model_validator
 
 from .common import Id, Input, Output, Page, Patch, Text, UtcDatetime
 
@@ -38,6 +38,9 @@ def _wall_clock(value: time) -> time:
 TimeOfDay = Annotated[time, AfterValidator(_wall_clock), WithJsonSchema({
     "type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$", "examples": ["07:30"],
     "description": "HH:MM or HH:MM:SS, wall-clock time in the user's timezone"})]
+TimeOfDayOut = Annotated[time, PlainSerializer(lambda t: t.strftime("%H:%M:%S"), return_type=str), WithJsonSchema({
+    "type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$", "examples": ["07:30:00"],
+    "description": "HH:MM:SS, wall-clock time in the user's timezone"})]
 Message = Text(500)
 
 
@@ -79,7 +82,7 @@ class ReminderPatch(Patch):
 
 class ReminderOut(Output):
     id: str
-    time: time
+    time: TimeOfDayOut
     frequency: str
     weekday: str | None
     message: str | None

@@ -73,7 +73,7 @@ def test_endpoints_read_prisma_dates(api_at):
         assert me.get(f"/logs/log{i}").json()["date"] == expected
         assert me.get(f"/reminders/r{i}").status_code == 200
     progress = me.get(f"/logs/progress/{squat}").json()
-    assert [(d["date"], d["logs"]) for d in progress["days"]] == [("2025-06-05", 2 * n)]
+    assert [(d["start"], d["logs"]) for d in progress["buckets"]] == [("2025-06-05", 2 * n)]
     ranged = me.get("/logs", params={"from": "2025-06-05T16:22:00.123Z", "to": "2025-06-05T16:22:00.124Z"}).json()
     assert len(ranged["items"]) == 2 * n  # the range filter compares instants, not stored text
     assert me.get("/logs", params={"to": "2025-06-05T16:22:00.123Z"}).json()["items"] == []

@@ -20,7 +20,8 @@ from ..deps import AuthUser, CurrentUser, PhaseDep, SessionDep, requires
 from ..errors import documented, not_found
 from ..schemas.common import Id, Instant, Text
 from ..schemas.logs import (
-    DayOut,
+    Bucket,
+    BucketOut,
     LogIn,
     LogOut,
     LogPage,
@@ -105,21 +106,29 @@ def list_logs(session: SessionDep, user: CurrentUser,
 @router.get("/progress/{exercise_id}", response_model=ProgressOut)
 def exercise_progress(exercise_id: IdPath, session: SessionDep, phase: PhaseDep, user: CurrentUser,
                       from_: Annotated[Range, Query(alias="from")] = None,
-                      to: Annotated[Range, Query()] = None):
-    """Volume per day, best weight, estimated 1RM (Epley) and personal records on one exercise."""
+                      to: Annotated[Range, Query()] = None,
+                      bucket: Annotated[Bucket, Query(description="sum logs per day, week or month")] = Bucket.day,
+                      limit: Annotated[int, Query(ge=1, le=1000, description="at most this many buckets")] = 366):
+    """Volume, best weight, estimated 1RM (Epley) and personal records on one exercise.
+
+    An exercise and the user's plan copies of it share one history: logs against either count.
+    """
     exercise = _check_exercise(session, phase, user, exercise_id)
-    dialect = session.get_bind().dialect.name
-    where = [WorkoutLog.userId == user.id, WorkoutLog.exerciseId == exercise_id,
+    conn = session.connection()
+    same = exercises.same_exercise(conn, phase.number, user.id, exercise)
+    dialect = conn.dialect.name
+    where = [WorkoutLog.userId == user.id, WorkoutLog.exerciseId.in_(same),
              *in_range(sortable(WorkoutLog.date, dialect), dialect, from_, to)]
     points = [progress.LogPoint(*r) for r in session.execute(
         sa.select(WorkoutLog.id, WorkoutLog.date, WorkoutLog.sets, WorkoutLog.reps, WorkoutLog.weight).where(*where))]
     tz = zone(user.row.get("timezone"))
-    result = progress.compute(points, tz)
+    result = progress.compute(points, tz, bucket.value, limit)
     return ProgressOut(
-        exerciseId=exercise_id, exerciseName=exercise["name"], timezone=tz.key,
+        exerciseId=exercise_id, exerciseName=exercise["name"], timezone=tz.key, bucket=bucket,
         bestWeight=result.best_weight, bestEstimated1RM=result.best_estimated_1rm, bestDailyVolume=result.best_volume,
-        days=[DayOut(date=d.day, logs=d.logs, sets=d.sets, reps=d.reps, volume=d.volume, bestWeight=d.best_weight,
-                     estimated1RM=d.estimated_1rm) for d in result.days],
+        buckets=[BucketOut(start=b.start, logs=b.logs, sets=b.sets, reps=b.reps, volume=b.volume,
+                           bestWeight=b.best_weight, estimated1RM=b.estimated_1rm) for b in result.buckets],
+        truncated=result.truncated,
         personalRecords=[RecordOut(kind=r.kind, value=r.value, date=r.day, logId=r.log_id) for r in result.records],
     )
 

@@ -1,6 +1,7 @@
 """Field types shared by the request and response bodies."""
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar
 
@@ -10,6 +11,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -37,6 +39,23 @@ def _instant(value: datetime) -> datetime:
 
 def _as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def any_case(words: list[str]) -> Any:
+    """A string that is one of `words` in any letter case, kept as sent.
+
+    The schema says so with a pattern ([Ss][Tt]…), since JSON Schema enums are case-sensitive.
+    """
+    folded = {w.lower() for w in words}
+
+    def check(value: str) -> str:
+        if value.lower() not in folded:
+            raise ValueError(f"must be one of {', '.join(words)} (any case)")
+        return value
+
+    pattern = "^(" + "|".join("".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else re.escape(c) for c in w)
+                              for w in words) + ")$"
+    return Annotated[str, AfterValidator(check), WithJsonSchema({"type": "string", "pattern": pattern})]
 
 
 def Text(max_length: int, min_length: int = 0) -> Any:

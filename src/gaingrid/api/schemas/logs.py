@@ -9,6 +9,12 @@ from pydantic import Field
 from .common import Id, Input, Instant, Notes, Output, Patch, UtcDatetime
 
 
+class Bucket(str, enum.Enum):
+    day = "day"
+    week = "week"
+    month = "month"
+
+
 class Mood(str, enum.Enum):
     GREAT = "GREAT"
     GOOD = "GOOD"
@@ -70,14 +76,15 @@ class LogPage(Output):
     nextCursor: str | None = Field(description="pass as ?cursor= for the next page; null on the last page")
 
 
-class DayOut(Output):
-    date: date
+class BucketOut(Output):
+    start: date = Field(description="the bucket's first day: the day, the Monday of the week, the 1st of the month")
     logs: int
     sets: int
     reps: int = Field(description="sets × reps, summed")
     volume: float = Field(description="sets × reps × weight, summed")
     bestWeight: float | None
-    estimated1RM: float | None = Field(description="Epley: weight × (1 + reps / 30), best of the day")
+    estimated1RM: float | None = Field(description="best of the bucket: weight × (1 + reps / 30), "
+                                                   "a single's is its weight (Epley)")
 
 
 class RecordOut(Output):
@@ -91,8 +98,10 @@ class ProgressOut(Output):
     exerciseId: str
     exerciseName: str
     timezone: str = Field(description="days are calendar days in this timezone")
+    bucket: Bucket
     bestWeight: float | None
     bestEstimated1RM: float | None
     bestDailyVolume: float | None
-    days: list[DayOut]
-    personalRecords: list[RecordOut]
+    buckets: list[BucketOut] = Field(description="the latest `limit` buckets with logs, oldest first")
+    truncated: bool = Field(description="true when earlier buckets were left out (raise limit or narrow from/to)")
+    personalRecords: list[RecordOut] = Field(description="the records set within the buckets listed")

@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,9 +27,11 @@ def served(url: str, **settings: str) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "GAINGRID_TOKEN_SECRET": SECRET,
            **{f"GAINGRID_{k.upper()}": str(v) for k, v in {**FAST_HASHING, **NO_RATE_LIMITS, **settings}.items()}}
+    # The server's log goes to a file: a pipe nobody reads would fill up and stall the server.
+    log = tempfile.TemporaryFile("w+")
     server = subprocess.Popen(
         [sys.executable, "-c", "from gaingrid.cli import main; main()", "serve", "--port", str(port),
-         "--database-url", url], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+         "--database-url", url], stdout=log, stderr=subprocess.STDOUT, text=True, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -37,10 +40,16 @@ def served(url: str, **settings: str) -> Iterator[str]:
                 httpx.get(f"{base}/status", timeout=1)
                 break
             except httpx.TransportError:
-                assert server.poll() is None, server.stdout.read()
+                assert server.poll() is None, _read(log)
                 assert time.monotonic() < deadline, "the server did not start in 30 s"
                 time.sleep(0.1)
         yield base
     finally:
         server.terminate()
         server.wait(timeout=10)
+        log.close()
+
+
+def _read(log) -> str:
+    log.seek(0)
+    return log.read()

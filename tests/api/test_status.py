@@ -54,7 +54,7 @@ def test_status_when_the_database_is_unreachable():
     for wrong in ("x" * 32, operator[:-1]):
         assert "dbuser" not in api.client.get("/status", headers={"X-Operator-Token": wrong}).json()["message"]
     told = api.client.get("/status", headers={"X-Operator-Token": operator})
-    assert told.status_code == 503 and "dbuser@127.0.0.1:1/nothing" in told.json()["message"]
+    assert told.status_code == 503 and "postgresql://dbuser:***@127.0.0.1:1/nothing" in told.json()["message"]
     assert "pw" not in told.text  # the password is redacted even then
     assert api.client.get("/me", headers={"Authorization": "Bearer x"}).status_code == 503
 

@@ -1,10 +1,8 @@
 """Workout logs (phase 5): CRUD, filtered keyset-paginated lists, progress."""
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-from datetime import datetime
+from datetime import datetime, timedelta
+from urllib.parse import quote, unquote
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -13,12 +11,12 @@ from pydantic import AfterValidator
 
 from gaingrid.models import WorkoutLog
 from gaingrid.service import exercises, progress
-from gaingrid.service.dates import from_sort_key, in_range, sort_value, sortable
+from gaingrid.service.dates import EPOCH, from_sort_key, in_range, sort_value, sortable
 from gaingrid.service.schedule import zone
 
 from ..deps import AuthUser, CurrentUser, PhaseDep, SessionDep, requires
 from ..errors import documented, not_found
-from ..schemas.common import Id, Instant, Text
+from ..schemas.common import Id, Instant
 from ..schemas.logs import (
     Bucket,
     BucketOut,
@@ -35,22 +33,24 @@ router = APIRouter(prefix="/logs", tags=["workout logs"], dependencies=[requires
                    responses=documented(401, 404, 503))
 
 
+# "<milliseconds since 1970>.<the log id, percent-encoded>": the (date, id) of the page's last log.
+# Every string of this shape is a cursor (the page after that point), so the spec can say exactly which it takes.
+CURSOR_PATTERN = r"^[0-9]{1,14}\.[A-Za-z0-9_.~%-]{1,300}$"
+
+
 def encode_cursor(key: datetime, log_id: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps([key.isoformat(), log_id]).encode()).decode().rstrip("=")
+    return f"{(key - EPOCH) // timedelta(milliseconds=1)}.{quote(log_id, safe='')}"
 
 
-def _decode_cursor(value: str) -> tuple[datetime, str]:
-    try:
-        raw = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
-        when, last_id = datetime.fromisoformat(raw[0]), raw[1]
-        if not isinstance(last_id, str) or when.tzinfo is not None:
-            raise ValueError
-        return when, last_id
-    except (ValueError, TypeError, IndexError, KeyError, binascii.Error, UnicodeDecodeError):
-        raise ValueError("is not a cursor this API returned") from None
+def _decode_cursor(value: str | None) -> tuple[datetime, str] | None:
+    if value is None:
+        return None
+    ms, _, log_id = value.partition(".")
+    return EPOCH + timedelta(milliseconds=int(ms)), unquote(log_id)
 
 
-Cursor = Annotated[Text(500, 1), AfterValidator(_decode_cursor)]
+Cursor = Annotated[str | None, Query(pattern=CURSOR_PATTERN, description="nextCursor of the previous page"),
+                   AfterValidator(_decode_cursor)]
 Range = Annotated[Instant | None, Query()]
 
 
@@ -83,7 +83,7 @@ def list_logs(session: SessionDep, user: CurrentUser,
               from_: Annotated[Range, Query(alias="from", description="inclusive")] = None,
               to: Annotated[Range, Query(description="exclusive")] = None,
               exerciseId: Annotated[Id | None, Query()] = None,
-              cursor: Annotated[Cursor | None, Query()] = None,
+              cursor: Cursor = None,
               limit: Annotated[int, Query(ge=1, le=200)] = 50):
     """Newest first. Keyset pagination: follow nextCursor until it is null."""
     dialect = session.get_bind().dialect.name

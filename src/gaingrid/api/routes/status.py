@@ -4,9 +4,8 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
-from fastapi.security import APIKeyHeader
 from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -15,11 +14,11 @@ from gaingrid.migrate.errors import MigrateError
 from gaingrid.service.phase import FEATURES, LAST_LEGACY, LATEST
 
 router = APIRouter(tags=["status"])
-operator_header = APIKeyHeader(name="X-Operator-Token", auto_error=False,
-                               description="GAINGRID_OPERATOR_TOKEN: adds the database's connection details")
+OperatorToken = Annotated[str | None, Header(alias="X-Operator-Token",
+                                             description="GAINGRID_OPERATOR_TOKEN: adds the database's connection details")]
 
 
-def is_operator(request: Request, token: Annotated[str | None, Depends(operator_header)]) -> bool:
+def is_operator(request: Request, token: OperatorToken = None) -> bool:
     expected = request.app.state.settings.operator_token
     return bool(expected and token and hmac.compare_digest(token.encode(), expected.get_secret_value().encode()))
 

@@ -3,16 +3,17 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
+    Strict,
     WithJsonSchema,
-    model_validator,
 )
 
 
@@ -28,12 +29,23 @@ def _clean_text(value: str) -> str:
     return value
 
 
+def _iso_text(value: Any) -> datetime:
+    # ISO 8601 text only: pydantic would also read 0 (or "0.5") as seconds since 1970.
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError("must be an ISO 8601 date-time such as 2025-05-01T18:30:00Z")
+
+
 def _instant(value: datetime) -> datetime:
     """Stored as Prisma does: naive UTC, millisecond precision. Naive input is taken as UTC."""
-    if not 1900 <= value.year <= 2200:
-        raise ValueError("must be between the years 1900 and 2200")
     if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
+        try:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:
+            raise ValueError("is out of range once converted to UTC") from None
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 
@@ -65,7 +77,27 @@ def Text(max_length: int, min_length: int = 0) -> Any:
 Name = Text(200, 1)
 Notes = Text(2000)
 Id = Text(100, 1)
-Instant = Annotated[datetime, AfterValidator(_instant)]
+Instant = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_instant)]
+# Strict: JSON true is no number and 1 no boolean (pydantic would otherwise store true as 1).
+Flag = Annotated[bool, Strict()]
+
+
+def Int(**bounds: Any) -> Any:
+    return Annotated[int, Strict(), Field(**bounds)]
+
+
+def Number(**bounds: Any) -> Any:
+    """A float; integers are numbers too, booleans are not."""
+    return Annotated[float, Strict(), Field(allow_inf_nan=False, **bounds)]
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def Omittable(type_: Any) -> Any:
+    """A PATCH field that may be left out but not set to null (its schema says so: not nullable)."""
+    return Annotated[type_, Field(default=None, json_schema_extra=_no_default)]
 # Stored timestamps are naive UTC: answer them as explicit UTC.
 UtcDatetime = Annotated[datetime, AfterValidator(_as_utc), PlainSerializer(lambda v: v.isoformat(), return_type=str)]
 
@@ -77,16 +109,7 @@ class Input(BaseModel):
 
 
 class Patch(Input):
-    """A partial update: absent fields stay; `required` fields may not be set to null."""
-
-    required: ClassVar[frozenset[str]] = frozenset()
-
-    @model_validator(mode="after")
-    def _no_null_for_required(self) -> Patch:
-        for name in self.model_fields_set & self.required:
-            if getattr(self, name) is None:
-                raise ValueError(f"{name} may be omitted but not null")
-        return self
+    """A partial update: absent fields stay. Required columns are Omittable (never null)."""
 
     def changes(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.model_fields_set}

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from .common import Id, Input, Instant, Notes, Output, Patch, UtcDatetime
+from .common import Id, Input, Instant, Int, Notes, Number, Omittable, Output, Patch, UtcDatetime
 
 
 class Bucket(str, enum.Enum):
@@ -23,11 +23,11 @@ class Mood(str, enum.Enum):
     BAD = "BAD"
 
 
-Sets = Annotated[int, Field(ge=1, le=1000)]
-Reps = Annotated[int, Field(ge=1, le=10_000)]
-Weight = Annotated[float, Field(ge=0, le=2000, allow_inf_nan=False, description="kg")]
-Minutes = Annotated[int, Field(ge=0, le=24 * 60)]
-Rating = Annotated[int, Field(ge=1, le=5)]
+Sets = Int(ge=1, le=1000)
+Reps = Int(ge=1, le=10_000)
+Weight = Number(ge=0, le=2000, description="kg")
+Minutes = Int(ge=0, le=24 * 60)
+Rating = Int(ge=1, le=5)
 
 
 class LogIn(Input):
@@ -43,12 +43,10 @@ class LogIn(Input):
 
 
 class LogPatch(Patch):
-    required = frozenset({"exerciseId", "date", "sets", "reps"})
-
-    exerciseId: Id | None = None
-    date: Instant | None = None
-    sets: Sets | None = None
-    reps: Reps | None = None
+    exerciseId: Omittable(Id)
+    date: Omittable(Instant)
+    sets: Omittable(Sets)
+    reps: Omittable(Reps)
     weight: Weight | None = None
     durationMinutes: Minutes | None = None
     rating: Rating | None = None

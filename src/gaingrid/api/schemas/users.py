@@ -5,9 +5,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, WithJsonSchema
 
-from gaingrid.service.schedule import is_timezone
+from gaingrid.service.schedule import is_timezone, zone_names
 
-from .common import Input, Name, Output, Patch, Text, UtcDatetime
+from .common import Input, Int, Name, Number, Output, Patch, Text, UtcDatetime
 
 
 def _email(value: str) -> str:
@@ -27,9 +27,11 @@ Email = Annotated[Text(254, 3), AfterValidator(_email),
                   WithJsonSchema({"type": "string", "format": "email", "maxLength": 254})]
 Password = Text(256, 8)
 GivenPassword = Text(256, 1)  # any length: a legacy password may be shorter than today's minimum
-Timezone = Annotated[Text(64, 1), AfterValidator(_timezone)]
-Weight = Annotated[float, Field(gt=0, le=700, description="body weight in kg")]
-Height = Annotated[int, Field(ge=30, le=300, description="height in cm")]
+# The spec lists the names: a client (and a schema-driven test) can know which are accepted.
+Timezone = Annotated[Text(64, 1), AfterValidator(_timezone),
+                     WithJsonSchema({"type": "string", "enum": zone_names(), "examples": ["Europe/Berlin"]})]
+Weight = Number(gt=0, le=700, description="body weight in kg")
+Height = Int(ge=30, le=300, description="height in cm")
 Goals = Text(2000)
 
 

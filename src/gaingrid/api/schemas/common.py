@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     AfterValidator,
@@ -26,6 +26,16 @@ def _clean_text(value: str) -> str:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise ValueError("must be valid Unicode text") from None
+    return value
+
+
+NO_NUL = r"^[^\u0000]*$"
+
+
+def _whole_number(value: Any) -> Any:
+    # JSON has one number type: 3.0 is a whole number (JSON Schema agrees), true is not a number.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     return value
 
 
@@ -71,7 +81,9 @@ def any_case(words: list[str]) -> Any:
 
 
 def Text(max_length: int, min_length: int = 0) -> Any:
-    return Annotated[str, Field(min_length=min_length, max_length=max_length), AfterValidator(_clean_text)]
+    # The pattern tells clients (and schema-driven tests) what _clean_text refuses.
+    return Annotated[str, Field(min_length=min_length, max_length=max_length, json_schema_extra={"pattern": NO_NUL}),
+                     AfterValidator(_clean_text)]
 
 
 Name = Text(200, 1)
@@ -83,7 +95,7 @@ Flag = Annotated[bool, Strict()]
 
 
 def Int(**bounds: Any) -> Any:
-    return Annotated[int, Strict(), Field(**bounds)]
+    return Annotated[int, Field(**bounds), Strict(), BeforeValidator(_whole_number)]
 
 
 def Number(**bounds: Any) -> Any:
@@ -91,13 +103,16 @@ def Number(**bounds: Any) -> Any:
     return Annotated[float, Strict(), Field(allow_inf_nan=False, **bounds)]
 
 
-def _no_default(schema: dict[str, Any]) -> None:
-    schema.pop("default", None)
-
-
 def Omittable(type_: Any) -> Any:
     """A PATCH field that may be left out but not set to null (its schema says so: not nullable)."""
-    return Annotated[type_, Field(default=None, json_schema_extra=_no_default)]
+    return Annotated[type_, Field(default=None)]
+
+
+def _patch_schema(schema: dict[str, Any], model: type) -> None:
+    for prop in schema.get("properties", {}).values():
+        if prop.get("default", ...) is None and "anyOf" not in prop:
+            del prop["default"]  # an Omittable field: null is refused, so no null default to advertise
+    schema.update(getattr(model, "schema_rule", {}))
 # Stored timestamps are naive UTC: answer them as explicit UTC.
 UtcDatetime = Annotated[datetime, AfterValidator(_as_utc), PlainSerializer(lambda v: v.isoformat(), return_type=str)]
 
@@ -110,6 +125,9 @@ class Input(BaseModel):
 
 class Patch(Input):
     """A partial update: absent fields stay. Required columns are Omittable (never null)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_patch_schema)
+    schema_rule: ClassVar[dict[str, Any]] = {}  # a rule across fields, in JSON Schema
 
     def changes(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.model_fields_set}

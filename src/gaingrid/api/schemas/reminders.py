@@ -82,7 +82,7 @@ class ReminderIn(Input):
 
 
 class ReminderPatch(Patch):
-    model_config = ConfigDict(json_schema_extra=_PATCH_SCHEDULE)
+    schema_rule = _PATCH_SCHEDULE
 
     time: Omittable(TimeOfDay)
     frequency: Omittable(Frequency)

@@ -25,7 +25,7 @@ import httpx
 from .conftest import PASSWORD
 from .server import served
 
-EXAMPLES = 25  # per operation and phase, in each of the two runs: ~5,000 requests per database
+EXAMPLES = 20  # per operation and phase, in each of the two runs: ~4,000 requests per database
 SEEDS = (11, 12)
 
 

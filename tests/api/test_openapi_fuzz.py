@@ -29,7 +29,7 @@ EXAMPLES = 20  # per operation and phase, in each of the two runs: ~4,000 reques
 SEEDS = (11, 12)
 
 
-def test_schemathesis_finds_nothing(database):
+def test_schemathesis_finds_nothing(database, tmp_path):
     url = database(6)
     with served(url) as base:
         email = "fuzz@example.com"
@@ -40,7 +40,8 @@ def test_schemathesis_finds_nothing(database):
              "--header", f"Authorization: Bearer {token}", "--exclude-path", "/auth/logout",
              "--max-examples", str(EXAMPLES), "--workers", "1", "--seed", str(seed), "--no-color",
              "--request-timeout", "30"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for seed in SEEDS]
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            cwd=tmp_path) for seed in SEEDS]  # its .schemathesis/ cache goes there, not into the work tree
         reports = [run.communicate(timeout=600)[0] for run in runs]
     for run, report in zip(runs, reports):
         assert run.returncode == 0, report[-20_000:]

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import enum
 from datetime import date
-from typing import Annotated
 
 from pydantic import Field
 

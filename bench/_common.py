@@ -23,7 +23,7 @@ from gaingrid.data.demo_data import DemoDataOptions, generate_demo_data  # noqa:
 from gaingrid.migrate import dialect  # noqa: E402
 from gaingrid.migrate.runner import Migrator  # noqa: E402
 from gaingrid.phases import GAINGRID  # noqa: E402
-from tests import pg_server  # noqa: E402
+from gaingrid.testing import pg_server  # noqa: E402
 
 WORKOUTS_PER_USER = 150  # about three a week for a year
 EXERCISES_PER_WORKOUT = 5
@@ -162,7 +162,7 @@ class SqliteHost:
 @contextmanager
 def host(backend: str) -> Iterator[PostgresHost | SqliteHost]:
     if backend == "postgresql":
-        with pg_server.temporary_server() as admin_url:
+        with pg_server.temporary_server(durable=True) as admin_url:
             yield PostgresHost(admin_url)
     else:
         with tempfile.TemporaryDirectory(prefix="gaingrid-bench-") as tmp:

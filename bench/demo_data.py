@@ -24,7 +24,7 @@ import sqlalchemy as sa  # noqa: E402
 from gaingrid.data.catalog import load_catalog  # noqa: E402
 from gaingrid.data.demo_data import DemoDataOptions, generate_demo_data  # noqa: E402
 from gaingrid.data.demo_rows import DemoRows  # noqa: E402
-from tests import pg_server  # noqa: E402
+from gaingrid.testing import pg_server  # noqa: E402
 from gaingrid.migrate.runner import Migrator  # noqa: E402
 from gaingrid.phases import GAINGRID  # noqa: E402
 
@@ -77,7 +77,7 @@ def main() -> None:
     if args.breakdown:
         generation_only(options)
     if args.db in ("postgresql", "both"):
-        with pg_server.temporary_server() as admin_url:
+        with pg_server.temporary_server(durable=True) as admin_url:
             run("PostgreSQL", pg_server.create_database(admin_url, prefix="bench"), options)
     if args.db in ("sqlite", "both"):
         with tempfile.TemporaryDirectory(prefix="gaingrid-bench-") as tmp:

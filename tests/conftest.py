@@ -6,7 +6,7 @@ from typing import Iterator
 import hypothesis  # noqa: F401  Imported up front: CPython 3.11.7 can fail to parse a module first imported after threaded tests (gh-106905)
 import pytest
 
-from tests import pg_server
+from gaingrid.testing import pg_server
 
 
 @pytest.fixture(scope="session")

@@ -175,11 +175,13 @@ def test_cli_round_trip_at_the_backfill_phase_restores_via_the_file_path(db_url,
     assert f"restored {path.name}" in out and "verified: phase 5 add_workout_log" in out
     assert contents(db_url) == before
 
-    # The sync triggers came back with the toolkit's schema: a legacy write still reaches WorkoutLog.
+    # The sync triggers came back with the toolkit's schema: a legacy write still reaches WorkoutLog
+    # (on PostgreSQL when it commits).
     first = '(SELECT min(id) FROM "WorkoutExercise")'
     engine = dialect.create_engine(dialect.parse_url(db_url))
     with engine.begin() as conn:
         conn.exec_driver_sql(f'UPDATE "WorkoutExercise" SET sets = 42 WHERE id = {first}')
+    with engine.begin() as conn:
         assert conn.exec_driver_sql(f'SELECT sets FROM "WorkoutLog" WHERE id = {first}').scalar() == 42
     engine.dispose()
 

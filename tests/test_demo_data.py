@@ -13,7 +13,7 @@ from gaingrid.data.demo_data import (
 )
 from gaingrid.migrate.runner import Migrator
 from gaingrid.phases import GAINGRID
-from tests import pg_server
+from gaingrid.testing import pg_server
 
 SMALL = DemoDataOptions(seed=7, users=6, workouts_per_user=15, exercises_per_workout=4,
                         months=3, exercises=150)

@@ -286,17 +286,27 @@ def test_postgresql_sql_creates_the_enum_and_the_version_table_in_its_schema(pg_
     assert "pw" not in pg_up_sql.replace("password", "")
 
 
-def test_postgresql_sql_builds_the_six_indexes_concurrently(pg_up_sql):
-    assert pg_up_sql.count("CREATE INDEX CONCURRENTLY") == 6
-    for name in PHASE_6_INDEXES:
+SYNC_INDEX = "gaingrid_migrate_workout_log_workoutId"
+
+
+def test_postgresql_sql_builds_the_six_indexes_and_the_sync_index_concurrently(pg_up_sql):
+    assert pg_up_sql.count("CREATE INDEX CONCURRENTLY") == 7
+    for name in [*PHASE_6_INDEXES, SYNC_INDEX]:
         assert f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{name}"' in pg_up_sql
+    # The sync's index is built before the transaction that installs the triggers using it.
+    assert pg_up_sql.index(SYNC_INDEX) < pg_up_sql.index('CREATE TABLE "WorkoutLog"') \
+        < pg_up_sql.index('CREATE CONSTRAINT TRIGGER "gaingrid_migrate_workout_log_settle"')
 
 
-def test_postgresql_sql_adds_the_exercise_foreign_key_not_valid_then_validates(pg_up_sql):
+def test_postgresql_sql_adds_the_exercise_foreign_key_not_valid_then_validates_apart(pg_up_sql):
     add = pg_up_sql.index('ALTER TABLE "Exercise" ADD CONSTRAINT "Exercise_trainingPlanId_fkey"')
     validate = pg_up_sql.index('ALTER TABLE "Exercise" VALIDATE CONSTRAINT "Exercise_trainingPlanId_fkey"')
     assert add < validate
-    assert pg_up_sql[add:validate].rstrip().rstrip(";").endswith("NOT VALID")
+    between = pg_up_sql[add:validate]
+    assert between.split(";")[0].endswith("NOT VALID")
+    # The validation holds no lock writers wait on, and runs in a transaction of its own.
+    assert "COMMIT;" in between and between.rstrip().endswith(
+        "BEGIN;\nSET LOCAL lock_timeout = '60000ms';\nSET LOCAL statement_timeout = '0ms';")
 
 
 def test_sqlite_sql_rebuilds_exercise_in_batch(tmp_path: Path):
@@ -309,7 +319,7 @@ def test_sqlite_sql_rebuilds_exercise_in_batch(tmp_path: Path):
     assert 'CREATE TABLE "WorkoutLog"' in sql
     assert "CONCURRENTLY" not in sql and "CREATE TYPE" not in sql
     assert 'CREATE UNIQUE INDEX "User_email_key"' in sql
-    assert sql.count("CREATE INDEX") == 6
+    assert sql.count("CREATE INDEX") == 7 and f'CREATE INDEX IF NOT EXISTS "{SYNC_INDEX}"' in sql
     assert not db.exists()
 
 
@@ -324,7 +334,11 @@ def test_a_down_plan_from_7_to_1_renders(url):
     assert "archive_2_User" in sql  # phase 2 reversed: the User columns are archived
     assert "0001_legacy' WHERE" in sql
     if url.startswith("postgresql"):
-        assert sql.count("DROP INDEX CONCURRENTLY") == 6
+        # The six of phase 6, and the sync's own when phase 5 is reversed; reversing phase 7
+        # restores WorkoutExercise and its sync, so the sync's index is built again first.
+        assert sql.count("DROP INDEX CONCURRENTLY") == 7
+        assert sql.index(f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{SYNC_INDEX}"') \
+            < sql.index(f'DROP INDEX CONCURRENTLY IF EXISTS "{SYNC_INDEX}"')
 
 
 def test_an_empty_plan_renders_nothing():

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from gaingrid.migrate.runner import Migrator
 from gaingrid.migrate.state import expected_shape, live_shape
 from gaingrid.phases import GAINGRID
-from tests import pg_server
+from gaingrid.testing import pg_server
 
 SPEC = sorted((Path(__file__).parent / "spec").glob("*.sql"))
 

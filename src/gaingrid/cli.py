@@ -14,6 +14,7 @@ from gaingrid.cli_common import DatabaseUrl, console, migrator_for, one_line_err
 from gaingrid.migrate.backup import hook as backup_hook
 from gaingrid.migrate.batches import DEFAULT_BATCH_SIZE
 from gaingrid.migrate.errors import MigrateError
+from gaingrid.migrate.throttle import Throttle
 from gaingrid.phases import GAINGRID
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="GainGrid: the workout tracker and its migration toolkit.")
@@ -27,6 +28,21 @@ NoBackup = Annotated[bool, typer.Option("--no-backup", help="Do not take a backu
 BackupDirOption = Annotated[Path, typer.Option("--backup-dir", envvar="GAINGRID_BACKUP_DIR",
                                                help="Where `up` writes its backup.")]
 BatchSize = Annotated[int, typer.Option("--batch-size", min=1, help="Source rows per backfill batch (one transaction each).")]
+BatchDelay = Annotated[float, typer.Option("--batch-delay", min=0.0, help="Seconds to pause between backfill batches.")]
+MaxLockWaiters = Annotated[int, typer.Option(
+    "--max-lock-waiters", min=0, help="PostgreSQL: back off while this many more app sessions than at the start "
+                                      "wait on locks.")]
+MaxActive = Annotated[Optional[int], typer.Option(
+    "--max-active", min=1, help="PostgreSQL: back off while more app sessions than this are active.",
+    show_default=False)]
+
+
+def _throttle(delay: float, max_lock_waiters: int, max_active: int | None) -> Throttle:
+    return Throttle(delay=delay, max_lock_waiters=max_lock_waiters, max_active=max_active)
+
+
+def _said(message: str) -> None:
+    console.print(f"[dim]{message}[/]", soft_wrap=True)
 
 
 @migrate_app.command()
@@ -71,12 +87,14 @@ def plan(database_url: DatabaseUrl = None, to: ToPhase = None,
 @migrate_app.command()
 @one_line_errors
 def up(database_url: DatabaseUrl = None, to: ToPhase = None, batch_size: BatchSize = DEFAULT_BATCH_SIZE,
+       batch_delay: BatchDelay = 0.0, max_lock_waiters: MaxLockWaiters = 2, max_active: MaxActive = None,
        no_backup: NoBackup = False, backup_dir: BackupDirOption = Path("backups")) -> None:
     """Apply pending phases, up to 6 (or --to N; phase 7 only when asked for). Backs up first."""
-    migrator = migrator_for(database_url)
+    migrator = migrator_for(database_url, report=_said)
     with reporting.progress_bars(console) as update:
         results = migrator.up(to, on_step=lambda r: reporting.print_step(console, r), batch_size=batch_size,
-                              on_backfill=lambda p: update(p.name, p.done, p.total),
+                              throttle=_throttle(batch_delay, max_lock_waiters, max_active),
+                              on_backfill=lambda p: update(p.name, p.done, p.total, p.note),
                               backup=None if no_backup else backup_hook(
                                   migrator.project, migrator.url, backup_dir,
                                   lambda path: console.print(f"backup: {path}", markup=False, soft_wrap=True)))
@@ -143,11 +161,13 @@ def history(database_url: DatabaseUrl = None,
 
 @migrate_app.command()
 @one_line_errors
-def backfill(database_url: DatabaseUrl = None, batch_size: BatchSize = DEFAULT_BATCH_SIZE) -> None:
+def backfill(database_url: DatabaseUrl = None, batch_size: BatchSize = DEFAULT_BATCH_SIZE,
+             batch_delay: BatchDelay = 0.0, max_lock_waiters: MaxLockWaiters = 2, max_active: MaxActive = None) -> None:
     """Run or resume the current phase's backfill alone (it continues where a killed run stopped)."""
-    migrator = migrator_for(database_url)
+    migrator = migrator_for(database_url, report=_said)
     with reporting.progress_bars(console) as update:
-        result = migrator.backfill(batch_size=batch_size, on_backfill=lambda p: update(p.name, p.done, p.total))
+        result = migrator.backfill(batch_size=batch_size, throttle=_throttle(batch_delay, max_lock_waiters, max_active),
+                                   on_backfill=lambda p: update(p.name, p.done, p.total, p.note))
     reporting.print_step(console, result)
     reporting.print_backfills(console, migrator.backfills())
 
@@ -165,7 +185,7 @@ def quarantine(database_url: DatabaseUrl = None,
 def down(to: Annotated[int, typer.Option("--to", help="The phase to go back to (1 or more).")],
          database_url: DatabaseUrl = None) -> None:
     """Reverse applied phases down to --to N, archiving what is dropped."""
-    results = migrator_for(database_url).down(to, on_step=lambda r: reporting.print_step(console, r))
+    results = migrator_for(database_url, report=_said).down(to, on_step=lambda r: reporting.print_step(console, r))
     if not results:
         console.print("nothing to do: the database is already at that phase")
 

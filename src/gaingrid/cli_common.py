@@ -38,5 +38,7 @@ def one_line_errors(command: Callable) -> Callable:
     return wrapper
 
 
-def migrator_for(url: str | None, *, jobs: int | None = None) -> Migrator:
-    return Migrator(GAINGRID, url or DEFAULT_URL, jobs=jobs)
+def migrator_for(url: str | None, *, jobs: int | None = None,
+                 report: Callable[[str], None] | None = None) -> Migrator:
+    """`report` hears of retries and of what the throttle does, as they happen."""
+    return Migrator(GAINGRID, url or DEFAULT_URL, jobs=jobs, report=report)

@@ -76,22 +76,23 @@ class _RowsPerSecond(ProgressColumn):
 
 
 @contextmanager
-def progress_bars(console: Console) -> Iterator[Callable[[str, int, int], None]]:
-    """A bar per label, with rows done, rows/s and time left: update(label, done, total).
+def progress_bars(console: Console) -> Iterator[Callable[..., None]]:
+    """A bar per label, with rows done, rows/s, time left and what the throttle is doing:
+    update(label, done, total, note=None).
 
     The display starts with the first update, so a command that fails before
     any progress prints nothing but its error.
     """
     bar = Progress(TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(), _RowsPerSecond(),
-                   TimeRemainingColumn(), console=console)
+                   TimeRemainingColumn(), TextColumn("[dim]{task.fields[note]}"), console=console)
     tasks: dict[str, int] = {}
 
-    def update(label: str, done: int, total: int) -> None:
+    def update(label: str, done: int, total: int, note: str | None = None) -> None:
         if not tasks:
             bar.start()
         if label not in tasks:
-            tasks[label] = bar.add_task(label, total=total)
-        bar.update(tasks[label], completed=done, total=total)
+            tasks[label] = bar.add_task(label, total=total, note="")
+        bar.update(tasks[label], completed=done, total=total, note=note or "")
 
     try:
         yield update

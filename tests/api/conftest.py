@@ -24,7 +24,7 @@ from gaingrid.migrate import dialect
 from gaingrid.migrate.runner import Migrator
 from gaingrid.phases import GAINGRID
 from gaingrid.service import catalog
-from tests import pg_server
+from gaingrid.testing import pg_server
 
 with warnings.catch_warnings():
     # Starlette would rather have httpx2; httpx is what FastAPI's docs and schemathesis use.

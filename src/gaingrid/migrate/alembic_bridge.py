@@ -10,14 +10,16 @@ from alembic.config import Config
 
 from .namespace import Namespace
 from .phase import Project
+from .retry import Timeouts
 
 
 def config(project: Project, namespace: Namespace, *, connection: sa.Connection | None = None,
            url: sa.URL | None = None, on_version_apply: Callable | None = None,
-           output: io.StringIO | None = None) -> Config:
+           output: io.StringIO | None = None, timeouts: Timeouts = Timeouts()) -> Config:
     cfg = Config(output_buffer=output)
     cfg.set_main_option("script_location", project.script_location)
     cfg.attributes["gaingrid.namespace"] = namespace
+    cfg.attributes["gaingrid.timeouts"] = timeouts
     if connection is not None:
         cfg.attributes["connection"] = connection
     if url is not None:

@@ -106,7 +106,12 @@ class BackfillSQL:
     def _distinct(self, left: str, right: str) -> str:
         return f"{left} IS DISTINCT FROM {right}" if self.dialect == "postgresql" else f"{left} IS NOT {right}"
 
-    def upsert(self, where: str, *, lock: bool = False) -> str:
+    def _ordered(self) -> str:
+        # PostgreSQL: every writer of the target (sync settles, batches) takes its rows in
+        # key order, so two of them can wait for each other but never in a cycle.
+        return f" ORDER BY {self.source_key}" if self.dialect == "postgresql" else ""
+
+    def upsert(self, where: str) -> str:
         """Copy the migratable source rows matching `where` into the target.
 
         Re-running it is harmless: existing target rows get the mapped columns
@@ -115,27 +120,31 @@ class BackfillSQL:
         cols = list(self.b.columns)
         target = q(self.b.target)
         updates = [c for c in cols if c != self.b.key]
-        # On PostgreSQL the batch locks the rows it copies: a concurrent delete or
-        # update waits for it (or it for them), so no legacy write slips between
-        # this read and the sync trigger.
-        locking = (" FOR SHARE OF " + ", ".join([SOURCE, *(p.alias for p in self.b.parents)])
-                   if lock and self.dialect == "postgresql" else "")
         changed = " OR ".join(self._distinct(f"{target}.{q(c)}", f"excluded.{q(c)}") for c in updates)
         return (
             f"INSERT INTO {target} ({', '.join(q(c) for c in cols)}) "
             f"SELECT {', '.join(expr(self.b.columns[c]) for c in cols)} "
             f"FROM {q(self.b.source)} AS {SOURCE} {self._joins(outer=False)} "
-            f"WHERE ({where}) AND {self.migratable()}{locking} "
+            f"WHERE ({where}) AND {self.migratable()}{self._ordered()} "
             f"ON CONFLICT ({q(self.b.key)}) DO UPDATE SET "
             + ", ".join(f"{q(c)} = excluded.{q(c)}" for c in updates)
             + f" WHERE {changed}"
         )
 
-    def _locking(self) -> str:
-        # The batch locks the rows it copies: a concurrent legacy delete or update
-        # waits for it (or it for them), so no write slips between this read and the sync.
-        return (" FOR SHARE OF " + ", ".join([SOURCE, *(p.alias for p in self.b.parents)])
-                if self.dialect == "postgresql" else "")
+    def forget(self, match: str) -> str:
+        """Delete the target rows whose key `match`es (`= OLD.id`, `IN (…)`) and whose source row
+        is gone or can no longer be migrated."""
+        target, key = q(self.b.target), q(self.b.key)
+        return (f"DELETE FROM {target} WHERE {target}.{key} {match} AND NOT EXISTS (SELECT 1 FROM "
+                f"{q(self.b.source)} AS {SOURCE} {self._joins(outer=False)} WHERE {self.source_key} = "
+                f"{target}.{key} AND {self.migratable()})")
+
+    def forget_quarantine(self, match: str) -> str:
+        """Forget quarantined rows whose key `match`es and whose source row is gone."""
+        table = q(self.ns.table_name("quarantine"))  # SQLite allows no alias here, even in a trigger
+        return (f"DELETE FROM {self.ns.qualified('quarantine')} WHERE backfill = '{self.b.name}' "
+                f"AND source_key {match} AND NOT EXISTS (SELECT 1 FROM {q(self.b.source)} AS {SOURCE} "
+                f"WHERE {self.source_key} = {table}.source_key)")
 
     def _mapped(self, where: str) -> str:
         cols = list(self.b.columns)
@@ -143,31 +152,30 @@ class BackfillSQL:
                 f"FROM {q(self.b.source)} AS {SOURCE} {self._joins(outer=False)} "
                 f"WHERE ({where}) AND {self.migratable()}")
 
-    def insert_missing(self, where: str, *, target_empty: bool = False) -> str:
-        """The batch's copy: plain inserts of the rows not yet in the target.
+    def insert_missing(self, where: str) -> str:
+        """The batch's copy: insert the rows not yet in the target, leave the others alone.
 
-        PostgreSQL: no ON CONFLICT clause, whose speculative insertion doubles
-        the write work, and an anti-join only where the range already has
-        target rows (`target_empty`: it had none a moment ago). A key the sync
-        inserted meanwhile makes the batch fail with a unique violation, and
-        the batch is retried (batches.py). SQLite: ON CONFLICT DO NOTHING,
-        which costs nothing there, while a SELECT that reads the table it
-        inserts into makes SQLite buffer every row in a temporary table first.
-        The batch holds SQLite's only write lock, so a conflicting row is one
-        the sync already wrote.
+        A row the sync already wrote is newer than what the batch read, so a
+        conflict means "already done" (ON CONFLICT DO NOTHING). On PostgreSQL
+        the batch takes FOR KEY SHARE on the source rows it copies, so a
+        delete cannot land between its read and its commit (the row would come
+        back in the target). KEY SHARE does not conflict with the app's
+        updates, and SKIP LOCKED passes over rows a delete holds right now,
+        instead of waiting on the app: batches.py revisits them.
         """
         target = q(self.b.target)
         insert = f"INSERT INTO {target} ({', '.join(q(c) for c in self.b.columns)}) {self._mapped(where)}"
-        if self.dialect == "sqlite":
-            return f"{insert} ON CONFLICT ({q(self.b.key)}) DO NOTHING"
-        if target_empty:
-            return insert + self._locking()
-        return (f"{insert} AND NOT EXISTS (SELECT 1 FROM {target} AS t WHERE t.{q(self.b.key)} = {self.source_key})"
-                f"{self._locking()}")
+        locking = f" FOR KEY SHARE OF {SOURCE} SKIP LOCKED" if self.dialect == "postgresql" else ""
+        return f"{insert}{self._ordered()}{locking} ON CONFLICT ({q(self.b.key)}) DO NOTHING"
 
     def target_in_range(self, lo: bool, hi: bool) -> str:
         """Whether the target already has a row in the key range (one probe of its key's index)."""
         return f"SELECT EXISTS (SELECT 1 FROM {q(self.b.target)} AS t WHERE {self.range_where(lo, hi, 't')})"
+
+    def lock_targets(self, where_t: str) -> str:
+        """Lock the target rows of a range in key order (before refreshing them from a fresh read)."""
+        return (f"SELECT 1 FROM {q(self.b.target)} AS t WHERE {where_t} ORDER BY t.{q(self.b.key)} FOR UPDATE"
+                if self.dialect == "postgresql" else "")
 
     def refresh(self, where: str) -> str:
         """Bring target rows that existed before the backfill (restored from an archive) up to date."""
@@ -175,7 +183,7 @@ class BackfillSQL:
         updates = [c for c in self.b.columns if c != self.b.key]
         changed = " OR ".join(self._distinct(f"{target}.{q(c)}", f"src.{q(c)}") for c in updates)
         return (f"UPDATE {target} SET {', '.join(f'{q(c)} = src.{q(c)}' for c in updates)} "
-                f"FROM ({self._mapped(where)}{self._locking()}) AS src "
+                f"FROM ({self._mapped(where)}) AS src "
                 f"WHERE {target}.{q(self.b.key)} = src.{q(self.b.key)} AND ({changed})")
 
     def quarantine(self, where: str) -> str:

@@ -1,29 +1,34 @@
 """Run a backfill: keyset batches, each its own short transaction.
 
-Each batch quarantines the rows it cannot migrate, copies the rest with one
-set-based `INSERT … SELECT`, and moves the checkpoint, all in one
+Each batch copies its key range with one set-based `INSERT … SELECT`,
+quarantines the rows it cannot migrate, and moves the checkpoint, all in one
 transaction. Killed at any point, a rerun continues after the last committed
 batch, and a repeated batch inserts only what is missing.
+
+On PostgreSQL a batch never waits on the application: it locks the source
+rows it copies FOR KEY SHARE (the app's updates do not conflict with that;
+its deletes wait at most one batch) and skips rows a delete holds right now.
+Skipped rows are kept in the `pending` table and revisited after each batch
+until they are copied or gone. Every batch has bounded lock waits and is
+retried on transient conflicts (retry.py); the throttle paces the batches.
 """
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
 
 import sqlalchemy as sa
-from sqlalchemy.exc import DBAPIError
 
-from . import bookkeeping
-from .backfill import Backfill, BackfillSQL, implied_references, q
+from . import batch_block, blockers, bookkeeping, retry
+from .backfill import SOURCE, Backfill, BackfillSQL, implied_references, q
 from .errors import MigrateError
 from .namespace import Namespace
+from .throttle import Throttle
 
 DEFAULT_BATCH_SIZE = 50_000
-# deadlock, serialization failure, lock timeout, and a key the sync inserted while the batch ran
-_TRANSIENT_PG = {"40P01", "40001", "55P03", "23505"}
-_RETRIES = 8
+REVISIT_PATIENCE = 60.0  # seconds the backfill waits, at its end, for rows the app still holds
 
 
 @dataclass(frozen=True)
@@ -33,29 +38,34 @@ class BackfillProgress:
     total: int
     quarantined: int
     finished: bool
+    pending: int = 0  # rows passed over because the app held them, still to copy
+    note: str | None = None  # what the throttle did after the last batch
 
 
 ProgressCallback = Callable[[BackfillProgress], None]
+
+
+@dataclass
+class BatchSettings:
+    size: int = DEFAULT_BATCH_SIZE
+    timeouts: retry.Timeouts = field(default_factory=retry.Timeouts)
+    throttle: Throttle | None = None
+    retries: retry.Retries | None = None
 
 
 def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def _transient(exc: DBAPIError) -> bool:
-    code = getattr(exc.orig, "sqlstate", None)
-    return code in _TRANSIENT_PG or "database is locked" in str(exc.orig)
+def reset_statements(ns: Namespace, backfill: Backfill) -> list[str]:
+    """Forget a backfill's checkpoint, pending rows and quarantine (its target was just created anew)."""
+    return [f"DELETE FROM {ns.qualified('backfill')} WHERE name = '{backfill.name}'",
+            *(f"DELETE FROM {ns.qualified(t)} WHERE backfill = '{backfill.name}'" for t in ("pending", "quarantine"))]
 
 
-def ensure_bookkeeping(conn: sa.Connection, ns: Namespace) -> None:
-    bookkeeping.ensure(conn, ns)
-
-
-def reset(conn: sa.Connection, ns: Namespace, backfill: Backfill) -> None:
-    """Forget a backfill's checkpoint and quarantine (its target was just created anew)."""
-    t = bookkeeping.ensure(conn, ns)
-    conn.execute(t["backfill"].delete().where(t["backfill"].c.name == backfill.name))
-    conn.execute(t["quarantine"].delete().where(t["quarantine"].c.backfill == backfill.name))
+def _count(conn: sa.Connection, table: sa.Table, backfill: Backfill) -> int:
+    return conn.execute(sa.select(sa.func.count()).select_from(table)
+                        .where(table.c.backfill == backfill.name)).scalar_one()
 
 
 def progress(conn: sa.Connection, ns: Namespace, backfill: Backfill, total: int | None = None) -> BackfillProgress:
@@ -66,10 +76,11 @@ def progress(conn: sa.Connection, ns: Namespace, backfill: Backfill, total: int 
         return BackfillProgress(backfill.name, 0, total, 0, False)
     t = bookkeeping.tables(ns)
     row = conn.execute(sa.select(t["backfill"]).where(t["backfill"].c.name == backfill.name)).mappings().first()
-    quarantined = conn.execute(sa.select(sa.func.count()).select_from(t["quarantine"])
-                               .where(t["quarantine"].c.backfill == backfill.name)).scalar_one()
+    quarantined = _count(conn, t["quarantine"], backfill)
+    pending = _count(conn, t["pending"], backfill) if bookkeeping.exists(conn, ns, "pending") else 0
     done = row["rows_done"] if row else 0
-    return BackfillProgress(backfill.name, done, max(total, done), quarantined, bool(row and row["status"] == "done"))
+    finished = bool(row and row["status"] == "done") and pending == 0
+    return BackfillProgress(backfill.name, done, max(total, done), quarantined, finished, pending)
 
 
 def quarantined_rows(conn: sa.Connection, ns: Namespace, limit: int) -> list[dict]:
@@ -80,70 +91,127 @@ def quarantined_rows(conn: sa.Connection, ns: Namespace, limit: int) -> list[dic
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
-def run(engine: sa.Engine, ns: Namespace, backfill: Backfill, *, batch_size: int = DEFAULT_BATCH_SIZE,
+def run(engine: sa.Engine, ns: Namespace, backfill: Backfill, settings: BatchSettings | None = None, *,
         on_batch: ProgressCallback | None = None) -> BackfillProgress:
-    if batch_size < 1:
-        raise MigrateError(f"batch size must be at least 1, got {batch_size}")
+    settings = settings or BatchSettings()
+    if settings.size < 1:
+        raise MigrateError(f"batch size must be at least 1, got {settings.size}")
+    retries = settings.retries or retry.Retries()
     with engine.connect() as conn:
         sql = BackfillSQL(backfill, engine.dialect.name, ns, implied=implied_references(conn, backfill))
         conn.rollback()
-        table = bookkeeping.ensure(conn, ns)["backfill"]
+        tables = bookkeeping.ensure(conn, ns)
+        conn.exec_driver_sql(batch_block.start(sql))
         conn.commit()
-        state = conn.execute(sa.select(table).where(table.c.name == backfill.name)).mappings().first()
-        if state is None:
-            refresh = conn.exec_driver_sql(f"SELECT 1 FROM {q(backfill.target)} LIMIT 1").first() is not None
-            conn.execute(table.insert().values(name=backfill.name, rows_done=0, status="running", refresh=refresh,
-                                               started_at=_now(), updated_at=_now()))
-            conn.commit()
-            state = {"last_key": None, "rows_done": 0, "status": "running", "refresh": refresh}
-        last_key, done, finished = state["last_key"], state["rows_done"], state["status"] == "done"
         total = conn.exec_driver_sql(f"SELECT count(*) FROM {q(backfill.source)}").scalar_one()
         conn.rollback()
-        while not finished:
-            last_key, done, finished = _batch(conn, sql, table, last_key, done, batch_size, state["refresh"])
+        batch = _Batch(conn, sql, tables, settings)
+        if settings.throttle:
+            settings.throttle.start(conn)
+        while not batch.reached_end():
+            retry.run(f"backfill {backfill.name} batch", batch.copy, retries, before_retry=conn.rollback)
+            note = settings.throttle.pause(conn) if settings.throttle else None
+            retry.run(f"backfill {backfill.name} revisit", batch.revisit, retries, before_retry=conn.rollback)
             if on_batch:
-                on_batch(progress(conn, ns, backfill, total))
+                on_batch(_with(progress(conn, ns, backfill, total), note))
                 conn.rollback()
+        _drain(conn, batch, retries, on_batch and (lambda: on_batch(progress(conn, ns, backfill, total))))
         return progress(conn, ns, backfill)
 
 
-def _batch(conn: sa.Connection, sql: BackfillSQL, table: sa.Table, lo: str | None, done: int,
-           size: int, refresh: bool) -> tuple[str | None, int, bool]:
-    for attempt in range(_RETRIES):
-        try:
-            with conn.begin():
-                hi = conn.execute(sa.text(sql.next_boundary(lo is not None)),
-                                  {"lo": lo, "offset": size - 1}).scalar()
-                where = sql.range_where(lo is not None, hi is not None)
-                params = {"lo": lo, "hi": hi}
-                processed = size if hi is not None else conn.execute(sa.text(
-                    f"SELECT count(*) FROM {q(sql.b.source)} AS s WHERE {where}"), params).scalar_one()
-                if conn.dialect.name == "postgresql":
-                    # A batch touches a few thousand rows: look parents up by key. A hash join
-                    # would scan the whole parent table once per batch (quadratic overall), and
-                    # JIT compiling costs more than this short statement saves.
-                    conn.exec_driver_sql("SET LOCAL jit = off")
-                    conn.exec_driver_sql("SET LOCAL enable_hashjoin = off")
-                    conn.exec_driver_sql("SET LOCAL enable_mergejoin = off")
-                if refresh:
-                    conn.execute(sa.text(sql.refresh(where)), params)
-                target_empty = sql.dialect == "postgresql" and not refresh and \
-                    not conn.execute(sa.text(sql.target_in_range(lo is not None, hi is not None)), params).scalar()
-                inserted = conn.execute(sa.text(sql.insert_missing(where, target_empty=target_empty)), params).rowcount
-                # Only rows that existed when the range was drawn can be inserted here (a
-                # row written since has its target from the sync already). So when all of
-                # them were, none of the range can need quarantine: skip the search.
-                quarantine = sql.quarantine(where)
-                if quarantine and (refresh or inserted != processed):
-                    conn.execute(sa.text(quarantine), params)
-                conn.execute(sa.text(sql.unquarantine(where)), params)
-                finished = hi is None
-                conn.execute(table.update().where(table.c.name == sql.b.name).values(
-                    last_key=hi if hi is not None else lo, rows_done=done + processed, updated_at=_now(),
-                    status="done" if finished else "running", finished_at=_now() if finished else None))
-            return (hi if hi is not None else lo), done + processed, finished
-        except DBAPIError as exc:
-            if not _transient(exc) or attempt == _RETRIES - 1:
-                raise
-            time.sleep(min(0.05 * 2 ** attempt, 2.0))
-    raise AssertionError("unreachable")
+def _with(p: BackfillProgress, note: str | None) -> BackfillProgress:
+    return BackfillProgress(p.name, p.done, p.total, p.quarantined, p.finished, p.pending, note)
+
+
+def _drain(conn: sa.Connection, batch: "_Batch", retries: retry.Retries, report: Callable[[], None] | None) -> None:
+    """After the last batch: revisit the rows the app held until none is left, or give up and say who holds them."""
+    deadline = time.monotonic() + REVISIT_PATIENCE
+    wait = 0.05
+    while True:
+        left = retry.run(f"backfill {batch.sql.b.name} revisit", batch.revisit, retries, before_retry=conn.rollback)
+        if report:
+            report()
+        if not left:
+            return
+        if time.monotonic() > deadline:
+            keys = batch.pending_keys(20)
+            who = blockers.holding_rows(conn, batch.sql.b.source, batch.sql.b.key, keys)
+            conn.rollback()
+            raise MigrateError(
+                f"backfill {batch.sql.b.name}: {left} rows are still held by other sessions after "
+                f"{REVISIT_PATIENCE:.0f} s" + (f" ({'; '.join(who)})" if who else "")
+                + "; end those transactions, then run `gaingrid migrate up` to resume")
+        time.sleep(wait)
+        wait = min(wait * 2, 2.0)
+
+
+class _Batch:
+    """One backfill's batches on one connection. PostgreSQL runs each batch as one server-side
+    block (batch_block.py, the same block `plan --sql` prints); SQLite runs the same steps from here."""
+
+    def __init__(self, conn: sa.Connection, sql: BackfillSQL, tables: dict[str, sa.Table],
+                 settings: BatchSettings) -> None:
+        self.conn, self.sql, self.settings = conn, sql, settings
+        self.checkpoint, self.pending = tables["backfill"], tables["pending"]
+        self.pg = conn.dialect.name == "postgresql"
+        if self.pg:
+            self.block = f"DO $gg$ {batch_block.batch(sql, settings.size, settings.timeouts)} $gg$"
+            self.revisit_block = f"DO $gg$ {batch_block.revisit(sql, settings.timeouts)} $gg$"
+
+    def _state(self) -> sa.RowMapping:
+        return self.conn.execute(sa.select(self.checkpoint).where(
+            self.checkpoint.c.name == self.sql.b.name)).mappings().one()
+
+    def reached_end(self) -> bool:
+        end = self._state()["status"] == "done"
+        self.conn.rollback()
+        return end
+
+    def copy(self) -> None:
+        with self.conn.begin():
+            if self.pg:
+                self.conn.exec_driver_sql(self.block)
+            else:
+                self._copy_here()
+
+    def _copy_here(self) -> None:
+        conn, sql, size = self.conn, self.sql, self.settings.size
+        state = self._state()
+        lo, done, refresh = state["last_key"], state["rows_done"], state["refresh"]
+        hi = conn.execute(sa.text(sql.next_boundary(lo is not None)), {"lo": lo, "offset": size - 1}).scalar()
+        where = sql.range_where(lo is not None, hi is not None)
+        params = {"lo": lo, "hi": hi}
+        processed = size if hi is not None else conn.execute(sa.text(
+            f"SELECT count(*) FROM {q(sql.b.source)} AS {SOURCE} WHERE {where}"), params).scalar_one()
+        if refresh:
+            conn.execute(sa.text(sql.refresh(where)), params)
+        inserted = conn.execute(sa.text(sql.insert_missing(where)), params).rowcount
+        # Only rows that existed when the range was drawn can be inserted here. When all
+        # of them were, none can need the quarantine: skip the search.
+        quarantine = sql.quarantine(where)
+        if quarantine and (refresh or inserted != processed):
+            conn.execute(sa.text(quarantine), params)
+        conn.execute(sa.text(sql.unquarantine(where)), params)
+        end = hi is None
+        conn.execute(self.checkpoint.update().where(self.checkpoint.c.name == sql.b.name).values(
+            last_key=hi if hi is not None else lo, rows_done=done + processed, updated_at=_now(),
+            status="done" if end else "running", finished_at=_now() if end else None))
+
+    def revisit(self) -> int:
+        """Try the pending rows again (PostgreSQL; SQLite never passes a row over); returns how many are left."""
+        if not self.pg:
+            return 0
+        pending = sa.select(sa.func.count()).select_from(self.pending).where(self.pending.c.backfill == self.sql.b.name)
+        with self.conn.begin():
+            if self.conn.execute(pending).scalar_one() == 0:
+                return 0
+            self.conn.exec_driver_sql(self.revisit_block)
+        left = self.conn.execute(pending).scalar_one()
+        self.conn.rollback()
+        return left
+
+    def pending_keys(self, limit: int) -> list[str]:
+        rows = self.conn.execute(sa.select(self.pending.c.source_key)
+                                 .where(self.pending.c.backfill == self.sql.b.name).limit(limit)).scalars().all()
+        self.conn.rollback()
+        return list(rows)

@@ -1,4 +1,4 @@
-"""The toolkit's own tables: backfill checkpoints and the quarantine.
+"""The toolkit's own tables: backfill checkpoints, rows to revisit, the quarantine, the ledger.
 
 They live in the toolkit's namespace (never in the application's schema) and
 are created on first use.
@@ -6,6 +6,7 @@ are created on first use.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.schema import CreateTable
 
 from .namespace import Namespace
 
@@ -31,9 +32,14 @@ def tables(ns: Namespace) -> dict[str, sa.Table]:
         sa.Column("row", sa.Text),  # the source row as JSON, for the operator
         sa.Column("detected_at", sa.DateTime, nullable=False, server_default=sa.text("CURRENT_TIMESTAMP")),
     )
+    pending = sa.Table(  # source rows a batch passed over because the app held them at that moment
+        ns.table_name("pending"), md,
+        sa.Column("backfill", sa.Text, primary_key=True),
+        sa.Column("source_key", sa.Text, primary_key=True),
+    )
     ledger = sa.Table(
         ns.table_name("ledger"), md,
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
         sa.Column("run", sa.Text),  # entries of one command share it
         sa.Column("phase", sa.Integer, nullable=False),
         sa.Column("direction", sa.Text, nullable=False),  # up | down | adopt | backfill | verify
@@ -56,15 +62,20 @@ def tables(ns: Namespace) -> dict[str, sa.Table]:
         sa.Column("taken_at", sa.DateTime, nullable=False),
         sa.Column("data", sa.Text, nullable=False),
     )
-    return {"backfill": backfill, "quarantine": quarantine, "ledger": ledger, "fingerprint": baseline}
+    return {"backfill": backfill, "quarantine": quarantine, "pending": pending, "ledger": ledger,
+            "fingerprint": baseline}
+
+
+def create_statements(ns: Namespace) -> list[sa.schema.DDLElement]:
+    """CREATE TABLE IF NOT EXISTS for each table: the same statements online and in `plan --sql`."""
+    return [CreateTable(t, if_not_exists=True) for t in tables(ns).values()]
 
 
 def ensure(conn: sa.Connection, ns: Namespace) -> dict[str, sa.Table]:
     ns.ensure(conn)
-    found = tables(ns)
-    for table in found.values():
-        table.create(conn, checkfirst=True)
-    return found
+    for statement in create_statements(ns):
+        conn.execute(statement)
+    return tables(ns)
 
 
 def exists(conn: sa.Connection, ns: Namespace, table: str = "backfill") -> bool:

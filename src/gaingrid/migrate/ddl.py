@@ -1,9 +1,9 @@
 """Lock-safe DDL for revision scripts, per dialect.
 
 On PostgreSQL, indexes are built CONCURRENTLY (outside a transaction) and
-foreign keys are added NOT VALID and then validated, so that writers are not
-blocked for the length of a table scan. The end state is the same as the
-naive DDL's.
+foreign keys are added NOT VALID (the engine validates them in a later
+transaction), so that writers are not blocked for the length of a table
+scan. The end state is the same as the naive DDL's.
 """
 from __future__ import annotations
 
@@ -21,7 +21,12 @@ def create_index(name: str, table: str, columns: Sequence[str]) -> None:
     if ctx.dialect.name != "postgresql":
         op.create_index(name, table, list(columns))
         return
+    timeouts = ctx.config.attributes["gaingrid.timeouts"]
     with ctx.autocommit_block():
+        # Building CONCURRENTLY blocks no writer, but waits for every transaction already
+        # running: it gets the long lock timeout, and the session gets its own back after.
+        for setting in timeouts.settings("background"):
+            op.execute(setting)
         # A failed CONCURRENTLY build leaves an INVALID index behind: drop it so a rerun rebuilds.
         op.execute(
             f"DO $gg$ BEGIN IF EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
@@ -30,6 +35,8 @@ def create_index(name: str, table: str, columns: Sequence[str]) -> None:
             f"EXECUTE 'DROP INDEX \"{name}\"'; END IF; END $gg$"
         )
         op.execute(f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{name}" ON "{table}" ({_cols(columns)})')
+        for setting in timeouts.settings("blocking"):
+            op.execute(setting)
 
 
 def drop_index(name: str, table: str) -> None:
@@ -37,15 +44,24 @@ def drop_index(name: str, table: str) -> None:
     if ctx.dialect.name != "postgresql":
         op.drop_index(name, table_name=table)
         return
+    timeouts = ctx.config.attributes["gaingrid.timeouts"]
     with ctx.autocommit_block():
+        for setting in timeouts.settings("background"):
+            op.execute(setting)
         op.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"')
+        for setting in timeouts.settings("blocking"):
+            op.execute(setting)
 
 
-def add_foreign_key(name: str, table: str, columns: Sequence[str], target: str, target_columns: Sequence[str],
-                    *, ondelete: str, onupdate: str = "CASCADE") -> None:
-    """PostgreSQL only (SQLite adds foreign keys by rebuilding the table)."""
+def add_foreign_key_not_valid(name: str, table: str, columns: Sequence[str], target: str,
+                              target_columns: Sequence[str], *, ondelete: str, onupdate: str = "CASCADE") -> None:
+    """PostgreSQL only (SQLite adds foreign keys by rebuilding the table).
+
+    NOT VALID needs only a brief lock and checks every new write at once; the
+    engine validates it afterwards, in a transaction of its own (the phase's
+    deferred_foreign_keys), so no lock is held across the table scan.
+    """
     op.execute(
         f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" FOREIGN KEY ({_cols(columns)}) '
         f'REFERENCES "{target}" ({_cols(target_columns)}) ON DELETE {ondelete} ON UPDATE {onupdate} NOT VALID'
     )
-    op.execute(f'ALTER TABLE "{table}" VALIDATE CONSTRAINT "{name}"')

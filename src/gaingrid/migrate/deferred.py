@@ -22,6 +22,10 @@ def _constraint(project: Project, phase: Phase, name: str) -> tuple[sa.Table, sa
     raise ValueError(f"phase {phase.label} defers foreign key {name}, which its models do not declare")
 
 
+def table_of(project: Project, phase: Phase, name: str) -> str:
+    return _constraint(project, phase, name)[0].name
+
+
 def pending(conn: sa.Connection, phase: Phase) -> list[str]:
     """The phase's deferred foreign keys that are missing or not yet validated."""
     if conn.dialect.name != "postgresql" or not phase.deferred_foreign_keys:
@@ -30,6 +34,15 @@ def pending(conn: sa.Connection, phase: Phase) -> list[str]:
         "SELECT conname, convalidated FROM pg_constraint WHERE contype = 'f' AND conname = ANY(%(names)s)",
         {"names": list(phase.deferred_foreign_keys)}).fetchall())
     return [n for n in phase.deferred_foreign_keys if not rows.get(n)]
+
+
+def existing(conn: sa.Connection, phase: Phase) -> set[str]:
+    """The phase's deferred keys that exist, validated or not."""
+    if conn.dialect.name != "postgresql" or not phase.deferred_foreign_keys:
+        return set()
+    return {r[0] for r in conn.exec_driver_sql(
+        "SELECT conname FROM pg_constraint WHERE contype = 'f' AND conname = ANY(%(names)s)",
+        {"names": list(phase.deferred_foreign_keys)})}
 
 
 def statements(project: Project, phase: Phase, name: str) -> tuple[str, str]:
@@ -42,16 +55,3 @@ def statements(project: Project, phase: Phase, name: str) -> tuple[str, str]:
     return add, f"ALTER TABLE {q(table.name)} VALIDATE CONSTRAINT {q(name)}"
 
 
-def complete(conn: sa.Connection, project: Project, phase: Phase) -> None:
-    """Add (NOT VALID) and validate each pending deferred key, each in its own short transaction."""
-    names = pending(conn, phase)
-    conn.rollback()
-    for name in names:
-        add, validate = statements(project, phase, name)
-        exists = conn.exec_driver_sql("SELECT 1 FROM pg_constraint WHERE conname = %(n)s", {"n": name}).first()
-        conn.rollback()
-        if not exists:
-            with conn.begin():
-                conn.exec_driver_sql(add)
-        with conn.begin():
-            conn.exec_driver_sql(validate)

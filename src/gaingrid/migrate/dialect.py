@@ -139,8 +139,9 @@ def migrator_lock(conn: sa.Connection) -> Iterator[None]:
         os.close(fd)
 
 
-def set_lock_timeout(conn: sa.Connection, seconds: float) -> None:
-    """DDL waits at most this long for a lock, so it never queues the whole app behind it."""
+def set_timeouts(conn: sa.Connection, timeouts) -> None:
+    """The migrator's session waits at most `timeouts.blocking` for a lock, so DDL never queues the app for long."""
     if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(f"SET lock_timeout = '{int(seconds * 1000)}ms'")
+        for statement in timeouts.settings("blocking"):
+            conn.exec_driver_sql(statement)
         conn.commit()

@@ -30,6 +30,10 @@ class Namespace:
     def owns(self, table: str) -> bool:
         return self.schema is None and table.startswith(f"{self.name}_")
 
+    def owns_index(self, name: str) -> bool:
+        """Indexes live beside their table, so the toolkit's carry its name as a prefix on both databases."""
+        return name.startswith(f"{self.name}_")
+
     def ensure(self, conn: sa.Connection) -> None:
         if self.schema:
             conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')

@@ -22,8 +22,9 @@ class Phase:
     summary: str
     opt_in: bool = False
     backfills: tuple[Backfill, ...] = ()
-    # Foreign keys the revision leaves out on PostgreSQL: added NOT VALID and
-    # validated after the backfills, instead of checked row by row during them.
+    # Foreign keys the engine completes on PostgreSQL after the phase's transaction:
+    # added NOT VALID if the revision left them out (so a backfill is not checked
+    # row by row), then validated in a transaction of their own.
     deferred_foreign_keys: tuple[str, ...] = ()
     retires: tuple[str, ...] = ()  # backfills whose sync this phase ends (it drops their source)
 

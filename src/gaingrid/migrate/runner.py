@@ -7,24 +7,24 @@ lands whole and valid, or the database stays at the last good phase.
 """
 from __future__ import annotations
 
-import io
 import time
 import uuid
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
 import sqlalchemy as sa
 
-from . import alembic_bridge, batches, deferred, dialect, fingerprint, ledger, sync
-from .backfill import BackfillSQL
-from .batches import DEFAULT_BATCH_SIZE, BackfillProgress
+from . import alembic_bridge, batches, dialect, fingerprint, ledger, retry
+from .batches import DEFAULT_BATCH_SIZE, BackfillProgress, BatchSettings
 from .errors import MigrateError
-from .namespace import Namespace
 from .parallel import default_jobs
 from .phase import Phase, Project
 from .state import DatabaseState, namespace_for, read_state
+from .planner import Planner
 from .steps import PhaseExecutor
+from .throttle import Throttle
 from .verify import Verification
 from .verify import verify as run_checks
 
@@ -52,15 +52,18 @@ BackupHook = Callable[[], str]  # takes a backup, returns where it is
 
 
 class Migrator:
-    def __init__(self, project: Project, url: str | sa.URL, *, lock_timeout: float = 5.0, lock_retries: int = 5,
-                 jobs: int | None = None) -> None:
+    def __init__(self, project: Project, url: str | sa.URL, *, lock_timeout: float = retry.Timeouts.blocking,
+                 lock_retries: int = retry.Policy.attempts - 1,
+                 jobs: int | None = None, report: Callable[[str], None] | None = None) -> None:
         self.project = project
         self.url = dialect.parse_url(url) if isinstance(url, str) else url
-        self.lock_timeout = lock_timeout
+        self.timeouts = retry.Timeouts(blocking=lock_timeout)
         if jobs is not None and jobs < 1:
             raise MigrateError(f"--jobs must be at least 1, got {jobs}")
         self.jobs = jobs or default_jobs()  # connections a verification reads on at once
-        self.executor = PhaseExecutor(project, self.url, lock_retries=lock_retries)
+        self.retries = retry.Retries(report=report)  # every retry this migrator takes, by cause
+        self.executor = PhaseExecutor(project, self.url, retries=self.retries,
+                                      policy=retry.Policy(attempts=lock_retries + 1), timeouts=self.timeouts)
 
     # -- connections ---------------------------------------------------------
 
@@ -122,20 +125,9 @@ class Migrator:
                 state = read_state(self.project, conn)
         return self._plan(state, to, down=down)
 
-    def render_sql(self, plan: Plan) -> str:
-        """The exact SQL `up`/`down` would run for `plan`, rendered offline."""
-        if not plan.steps:
-            return ""
-        ns = Namespace(self.project.namespace, self.url.get_backend_name())
-        cfg = alembic_bridge.config(self.project, ns, url=self.url, output=io.StringIO())
-        start = self.project.phase(plan.start).revision if plan.start else None
-        if plan.direction == "down":
-            return alembic_bridge.render_sql(cfg, start, self.project.phase(plan.target).revision, down=True)
-        rendered = alembic_bridge.render_sql(cfg, start, plan.steps[-1].revision)
-        for phase in plan.steps:
-            if phase.backfills:
-                rendered = _with_backfill_sql(rendered, self.project, phase, ns)
-        return rendered
+    def render_sql(self, plan: Plan, *, batch_size: int = DEFAULT_BATCH_SIZE) -> str:
+        """The SQL `up`/`down` would run for `plan`, rendered offline, runnable as it stands."""
+        return Planner(self.project, self.url, self.timeouts, batch_size).render(plan.direction, plan.start, plan.steps)
 
     def _plan(self, state: DatabaseState, to: int | None, *, down: bool) -> Plan:
         _refuse_unusable(state)
@@ -186,16 +178,19 @@ class Migrator:
 
     def up(self, to: int | None = None, on_step: StepCallback | None = None, *,
            batch_size: int = DEFAULT_BATCH_SIZE, on_backfill: BackfillCallback | None = None,
-           backup: BackupHook | None = None) -> list[StepResult]:
-        return self._run(to, down=False, on_step=on_step, batch_size=batch_size, on_backfill=on_backfill,
-                         backup=backup)
+           backup: BackupHook | None = None, throttle: Throttle | None = None) -> list[StepResult]:
+        return self._run(to, down=False, on_step=on_step, batches=self._batches(batch_size, throttle),
+                         on_backfill=on_backfill, backup=backup)
+
+    def _batches(self, size: int, throttle: Throttle | None) -> BatchSettings:
+        return BatchSettings(size=size, timeouts=self.timeouts, throttle=throttle or Throttle())
 
     def down(self, to: int, on_step: StepCallback | None = None, *,
              backup: BackupHook | None = None) -> list[StepResult]:
         return self._run(to, down=True, on_step=on_step, backup=backup)
 
-    def backfill(self, *, batch_size: int = DEFAULT_BATCH_SIZE,
-                 on_backfill: BackfillCallback | None = None) -> StepResult:
+    def backfill(self, *, batch_size: int = DEFAULT_BATCH_SIZE, on_backfill: BackfillCallback | None = None,
+                 throttle: Throttle | None = None) -> StepResult:
         """Run or resume the current phase's backfills, then complete the phase."""
         with self._connect(migrating=True) as conn:
             with dialect.migrator_lock(conn):
@@ -206,7 +201,9 @@ class Migrator:
                 if not phase.backfills:
                     raise MigrateError(f"phase {phase.label} has no backfill; the backfill belongs to a later phase")
                 conn.rollback()
-                return self._timed(conn, phase, "backfill", None, batch_size, on_backfill, uuid.uuid4().hex)
+                dialect.set_timeouts(conn, self.timeouts)
+                return self._timed(conn, phase, "backfill", None, self._batches(batch_size, throttle), on_backfill,
+                                   uuid.uuid4().hex)
 
     def verify(self, *, strict: bool = True,
                on_progress: Callable[[int, int], None] | None = None) -> Verification:
@@ -248,11 +245,12 @@ class Migrator:
                 return []
             return ledger.changed_scripts(conn, namespace_for(self.project, conn), self.project, state.recorded.number)
 
-    def _run(self, to: int | None, *, down: bool, on_step: StepCallback | None, batch_size: int = DEFAULT_BATCH_SIZE,
+    def _run(self, to: int | None, *, down: bool, on_step: StepCallback | None, batches: BatchSettings | None = None,
              on_backfill: BackfillCallback | None = None, backup: BackupHook | None = None) -> list[StepResult]:
+        batches = batches or self._batches(DEFAULT_BATCH_SIZE, None)
         results: list[StepResult] = []
         with self._connect(migrating=True) as conn:
-            dialect.set_lock_timeout(conn, self.lock_timeout)
+            dialect.set_timeouts(conn, self.timeouts)
             with dialect.migrator_lock(conn):
                 state = read_state(self.project, conn)
                 plan = self._plan(state, to, down=down)
@@ -270,7 +268,7 @@ class Migrator:
                     [(p, "down" if down else "up") for p in plan.steps]
                 run = uuid.uuid4().hex
                 for phase, direction in work:
-                    results.append(self._timed(conn, phase, direction, backup_used, batch_size, on_backfill, run))
+                    results.append(self._timed(conn, phase, direction, backup_used, batches, on_backfill, run))
                     if on_step:
                         on_step(results[-1])
         return results
@@ -287,8 +285,8 @@ class Migrator:
                 fp = fingerprint.take(conn, {t: columns[t] for t in present})
                 ledger.save_baseline(conn, ns, fp, read_state(self.project, conn).phase_number)
 
-    def _timed(self, conn: sa.Connection, phase: Phase, direction: str, backup_used: str | None, batch_size: int,
-               on_backfill: BackfillCallback | None, run: str) -> StepResult:
+    def _timed(self, conn: sa.Connection, phase: Phase, direction: str, backup_used: str | None,
+               batches: BatchSettings, on_backfill: BackfillCallback | None, run: str) -> StepResult:
         """One phase step, verified, with its ledger entry (written whether it succeeds or fails)."""
         ns = namespace_for(self.project, conn)
         arrive = self.project.phase(phase.number - 1) if direction == "down" else phase
@@ -304,11 +302,12 @@ class Migrator:
         entry = ledger.Entry(arrive.number if direction == "down" else phase.number, direction, started_at,
                              started_at, 0.0, "failed", backup=backup_used, run=run,
                              script_sha256=ledger.script_sha256(self.project, phase))
+        retries_before = Counter(self.retries.counts)
         try:
             if direction != "backfill":
                 self.executor.apply(conn, phase, down=direction == "down")
-            if direction != "down" and phase.backfills:
-                entry.rows_moved = self.executor.finish(conn, phase, batch_size, sample)
+            if direction != "down" and (phase.backfills or phase.deferred_foreign_keys):
+                entry.rows_moved = self.executor.finish(conn, phase, batches, sample)
             checked_at = time.perf_counter()
             with self._snapshot() as snapshot:
                 check = self._checks(snapshot, arrive, strict=False, only_latest=True)
@@ -322,37 +321,15 @@ class Migrator:
             entry.error = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise
         finally:
+            retried = self.retries.counts - retries_before
+            if retried:
+                entry.details = {**(entry.details or {}), "retries": dict(retried)}
             conn.rollback()  # SQLite: an open transaction here would lock out the ledger's own
             entry.finished_at = ledger.now()
             entry.seconds = time.perf_counter() - started
             ledger.record(conn.engine, ns, entry)
         return StepResult(phase, "down" if direction == "down" else "up", entry.seconds, entry.rows_moved,
                           verify_seconds)
-
-
-def _with_backfill_sql(rendered: str, project: Project, phase: Phase, ns: Namespace) -> str:
-    """Show what the engine adds to a phase with backfills: the sync, in the revision's
-    transaction; then the batches; then the deferred foreign keys."""
-    in_transaction, after = [], []
-    for b in phase.backfills:
-        in_transaction += [f"-- gaingrid: sync triggers for backfill {b.name}"]
-        in_transaction += [s + ";" for s in sync.install_statements(b, ns.dialect, ns)]
-        sql = BackfillSQL(b, ns.dialect, ns)
-        where = sql.range_where(True, True)
-        after += [f"-- gaingrid: backfill {b.name}, in keyset batches (:lo, :hi], each its own transaction:",
-                  sql.quarantine(where) + ";", sql.upsert(where, lock=True) + ";", sql.unquarantine(where) + ";"]
-    if ns.dialect == "postgresql":
-        for name in phase.deferred_foreign_keys:
-            add, validate = deferred.statements(project, phase, name)
-            after += [f"-- gaingrid: deferred foreign key {name}, each statement its own transaction:",
-                      add + ";", validate + ";"]
-    marker = f"version_num='{phase.revision}'"
-    at = rendered.find(marker)
-    commit = rendered.find("COMMIT;", at) if at >= 0 else -1
-    if commit < 0:
-        return rendered + "\n".join(in_transaction + after) + "\n"
-    return (rendered[:commit] + "\n".join(in_transaction) + "\n\n" + rendered[commit:commit + 7] + "\n\n"
-            + "\n".join(after) + "\n" + rendered[commit + 7:])
 
 
 def _thin(samples: list[tuple[float, int]], keep: int = 200) -> list[tuple[float, int]]:

@@ -175,12 +175,14 @@ def shape_from_metadata(metadata: sa.MetaData, dialect: Dialect) -> SchemaShape:
 
 # -- shapes from a live database -----------------------------------------------
 
-def shape_from_database(conn: Connection, ignore: Callable[[str], bool] = lambda name: False) -> SchemaShape:
+def shape_from_database(conn: Connection, ignore: Callable[[str], bool] = lambda name: False,
+                        ignore_index: Callable[[str], bool] = lambda name: False) -> SchemaShape:
     """Reflect the application schema (`public` on PostgreSQL) into a shape.
 
     Tables for which `ignore` is true (bookkeeping: ours, or another tool's
     such as Prisma's `_prisma_migrations`) and SQLite's internal tables are
-    left out.
+    left out, and so are indexes for which `ignore_index` is true (the
+    toolkit's own, which it drops when it no longer needs them).
     """
     dialect = conn.dialect
     insp = sa.inspect(conn)
@@ -204,7 +206,7 @@ def shape_from_database(conn: Connection, ignore: Callable[[str], bool] = lambda
         indexes = {
             i["name"]: IndexShape(tuple(i["column_names"]), bool(i["unique"]))
             for i in insp.get_indexes(name)
-            if not i.get("duplicates_constraint")
+            if not i.get("duplicates_constraint") and not ignore_index(i["name"])
         }
         tables[name] = TableShape(columns, (pk_name, tuple(pk["constrained_columns"])), fks, indexes)
     enums: dict[str, tuple[str, ...]] = {}

@@ -1,16 +1,19 @@
 """Executing one phase: its DDL step (Alembic, in one validated transaction)
-and, for a phase with backfills, the second half: fill, deferred keys, check."""
+and its second half: fill the backfills, complete the deferred foreign keys, check.
+
+Everything that can meet the application's locks waits at most
+a lock timeout (retry.Timeouts) and is retried under the engine's one policy (retry.py).
+"""
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from typing import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
-from . import alembic_bridge, batches, deferred, dialect, sync
-from .batches import BackfillProgress
+from . import additions, alembic_bridge, batches, blockers, deferred, dialect, retry
+from .batches import BackfillProgress, BatchSettings
 from .errors import MigrateError
 from .phase import Phase, Project
 from .state import expected_shape, namespace_for, validate_phase
@@ -18,14 +21,14 @@ from .state import expected_shape, namespace_for, validate_phase
 BackfillCallback = Callable[[BackfillProgress], None]
 
 
-LOCK_NOT_AVAILABLE = "55P03"
-
-
 class PhaseExecutor:
-    def __init__(self, project: Project, url: sa.URL, *, lock_retries: int = 5) -> None:
+    def __init__(self, project: Project, url: sa.URL, *, retries: retry.Retries, policy: retry.Policy,
+                 timeouts: retry.Timeouts) -> None:
         self.project = project
         self.url = url
-        self.lock_retries = lock_retries
+        self.retries = retries
+        self.policy = policy
+        self.timeouts = timeouts
 
     def incomplete(self, conn: sa.Connection, phase: Phase) -> bool:
         ns = namespace_for(self.project, conn)
@@ -34,25 +37,63 @@ class PhaseExecutor:
         conn.rollback()
         return incomplete
 
-    def finish(self, conn: sa.Connection, phase: Phase, batch_size: int,
+    def _retried(self, conn: sa.Connection, what: str, fn: Callable[[], object], next_step: str):
+        """Run `fn` under the retry policy; when the retries run out, say why and what to run next."""
+        try:
+            return retry.run(what, fn, self.retries, self.policy, before_retry=conn.rollback)
+        except DBAPIError as exc:
+            conn.rollback()
+            cause = retry.transient_cause(exc)
+            if cause is None:
+                raise
+            who = blockers.holding_locks(conn, [t.name for t in self.project.metadata.sorted_tables],
+                                         older_than=self.timeouts.blocking)
+            conn.rollback()
+            raise MigrateError(
+                f"{what}: gave up after {self.policy.attempts} tries, the last a {cause}"
+                + (f" ({'; '.join(who)})" if who else f" ({retry.first_line(exc)})")
+                + f"; nothing was left half-done: {next_step}") from None
+
+    def finish(self, conn: sa.Connection, phase: Phase, settings: BatchSettings,
                on_backfill: BackfillCallback | None) -> int:
-        """The second half of a phase with backfills: fill, add deferred keys, verify the whole schema."""
+        """The second half of a phase: fill its backfills, complete its deferred keys, verify the schema."""
         ns = namespace_for(self.project, conn)
         moved = 0
         engine = dialect.create_engine(self.url, migrating=True)
         try:
             for b in phase.backfills:
-                moved += batches.run(engine, ns, b, batch_size=batch_size, on_batch=on_backfill).done
+                moved += batches.run(engine, ns, b, replace(settings, retries=self.retries),
+                                     on_batch=on_backfill).done
         finally:
             engine.dispose()
-        try:
-            deferred.complete(conn, self.project, phase)
-        except DBAPIError as exc:
-            conn.rollback()
-            raise MigrateError(f"phase {phase.label}: a deferred foreign key does not hold: {first_line(exc)}") from None
+        pending = deferred.pending(conn, phase)
+        existing = deferred.existing(conn, phase)
+        conn.rollback()
+        for name, step, statement in additions.deferred_keys(self.project, phase):
+            if name in pending and not (step == "add" and name in existing):
+                self._deferred_key(conn, phase, name, step, statement)
         validate_phase(self.project, conn, phase)
         conn.rollback()
         return moved
+
+    def _deferred_key(self, conn: sa.Connection, phase: Phase, name: str, step: str, statement: str) -> None:
+        # Adding a key locks both tables against writes (briefly); validating one blocks no write.
+        settings = self.timeouts.settings("blocking" if step == "add" else "background", local=True)
+
+        def run() -> None:
+            with conn.begin():
+                for s in [*settings, statement]:
+                    conn.exec_driver_sql(s)
+
+        try:
+            self._retried(conn, f"phase {phase.label}: {step} {name}", run,
+                          "run `gaingrid migrate up` again to finish the phase")
+        except DBAPIError as exc:
+            conn.rollback()
+            if getattr(exc.orig, "sqlstate", None) == "23503":
+                raise MigrateError(f"phase {phase.label}: foreign key {name} does not hold: {retry.first_line(exc)}; "
+                                   f"see `gaingrid migrate quarantine`, fix the rows, then run `gaingrid migrate up`") from None
+            raise MigrateError(f"phase {phase.label}: {step} {name} failed: {retry.first_line(exc)}") from None
 
     def _reshaped_and_children(self, conn: sa.Connection, before: Phase | None, after: Phase) -> list[str]:
         if conn.dialect.name != "sqlite":
@@ -64,11 +105,24 @@ class PhaseExecutor:
         children = {n for n, t in new.items() if any(fk.target in changed for fk in t.foreign_keys.values())}
         return sorted((changed | children) & new.keys())
 
+    def support_indexes(self, conn: sa.Connection, at: Phase, *, drops: bool) -> None:
+        """Build the indexes the sync needs at phase `at` (and with `drops`, drop those it no longer
+        needs), each on its own (CONCURRENTLY on PostgreSQL)."""
+        ns = namespace_for(self.project, conn)
+        now = additions.live(conn, ns)
+        conn.rollback()
+        for statement in additions.indexes(self.project, ns, at, now, drops=drops):
+            self._retried(conn, f"phase {at.label}: {statement.split(' ON ')[0].lower()}",
+                          lambda s=statement: _autocommit(conn, s, self.timeouts),
+                          "run `gaingrid migrate up` again")
+
     def apply(self, conn: sa.Connection, phase: Phase, *, down: bool) -> None:
         arrive = self.project.phase(phase.number - 1) if down else phase
         ns = namespace_for(self.project, conn)
         conn.rollback()  # Alembic manages its own per-step transactions only on an idle connection
         pending_keys = () if down or conn.dialect.name != "postgresql" else phase.deferred_foreign_keys
+        if not down:
+            self.support_indexes(conn, arrive, drops=False)  # before the triggers that use them
 
         # Legacy orphans (SQLite enforces no keys unless asked) are the backfill's to
         # quarantine, not a reason to refuse: only violations this step adds fail it.
@@ -79,36 +133,46 @@ class PhaseExecutor:
         conn.rollback()
 
         def on_applied(ctx, step, heads, run_args):
-            active, retired = self.project.syncs_at(arrive.number)
-            if active or retired:
-                batches.ensure_bookkeeping(conn, ns)
-            sync.reconcile(conn, ns, active, retired)
-            if not down:
-                for b in phase.backfills:
-                    batches.reset(conn, ns, b)
+            for statement in additions.in_transaction(self.project, ns, phase, down=down,
+                                                      now=additions.live(conn, ns)):
+                additions.execute(conn, statement)
             validate_phase(self.project, conn, arrive, deferred=pending_keys)
             broken = [v for v in dialect.foreign_key_violations(conn, at_risk) if v not in violations_before]
             if broken:
                 raise MigrateError(f"phase {phase.label} would leave rows that break a foreign key: {', '.join(broken[:5])}")
 
-        cfg = alembic_bridge.config(self.project, ns, connection=conn, on_version_apply=on_applied)
-        for attempt in range(self.lock_retries + 1):
-            try:
-                if down:
-                    alembic_bridge.downgrade(cfg, arrive.revision)
-                else:
-                    alembic_bridge.upgrade(cfg, phase.revision)
-                return
-            except DBAPIError as exc:
-                conn.rollback()
-                # lock_timeout expired: the app holds a conflicting lock. Back off and try again
-                # rather than queue every writer behind our DDL.
-                if getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE and attempt < self.lock_retries:
-                    time.sleep(min(0.5 * 2 ** attempt, 10.0))
-                    continue
-                raise MigrateError(f"phase {phase.label} {'down' if down else 'up'} failed and was rolled back: "
-                                   f"{first_line(exc)}") from None
+        cfg = alembic_bridge.config(self.project, ns, connection=conn, on_version_apply=on_applied,
+                                    timeouts=self.timeouts)
+
+        def migrate() -> None:
+            if down:
+                alembic_bridge.downgrade(cfg, arrive.revision)
+            else:
+                alembic_bridge.upgrade(cfg, phase.revision)
+
+        direction = "down" if down else "up"
+        try:
+            self._retried(conn, f"phase {phase.label} {direction}", migrate,
+                          f"rerun `gaingrid migrate {direction}` when they end")
+        except DBAPIError as exc:
+            conn.rollback()
+            raise MigrateError(f"phase {phase.label} {direction} failed and was rolled back: "
+                               f"{retry.first_line(exc)}") from None
+        self.support_indexes(conn, arrive, drops=True)  # a restored source table gets its index; an ended sync drops its own
+
+
+def _autocommit(conn: sa.Connection, statement: str, timeouts: retry.Timeouts) -> None:
+    """One statement outside any transaction on PostgreSQL (CREATE/DROP INDEX CONCURRENTLY, on a
+    connection of its own); a short transaction of its own on SQLite."""
+    if conn.dialect.name != "postgresql":
+        with conn.begin():
+            conn.exec_driver_sql(statement)
+        return
+    with conn.engine.connect() as own:
+        own = own.execution_options(isolation_level="AUTOCOMMIT")
+        for s in [*timeouts.settings("background"), statement]:  # CONCURRENTLY: writers carry on meanwhile
+            own.exec_driver_sql(s)
 
 
 def first_line(exc: DBAPIError) -> str:
-    return (str(exc.orig) if exc.orig else str(exc)).strip().splitlines()[0]
+    return retry.first_line(exc)

@@ -19,10 +19,9 @@ common = dict(
 
 if context.is_offline_mode():
     context.configure(
-        url=config.attributes["gaingrid.url"], literal_binds=True, **common,
+        url=config.attributes["gaingrid.url"], literal_binds=True,
+        on_version_apply=config.attributes.get("gaingrid.on_version_apply", ()), **common,
     )
-    if namespace.schema:
-        context.execute(f'CREATE SCHEMA IF NOT EXISTS "{namespace.schema}"')
     context.run_migrations()
 else:
     context.configure(

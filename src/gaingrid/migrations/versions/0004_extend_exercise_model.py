@@ -1,7 +1,8 @@
 """Phase 4, extend_exercise_model: catalog fields on Exercise, and its link to a TrainingPlan.
 
-PostgreSQL adds the nullable columns in place and the foreign key NOT VALID,
-then validates it. SQLite cannot add a named foreign key to an existing
+PostgreSQL adds the nullable columns in place and the foreign key NOT VALID;
+the engine validates it in a transaction of its own (the phase's
+deferred_foreign_keys), so no lock is held while Exercise is scanned. SQLite cannot add a named foreign key to an existing
 table, so it rebuilds Exercise (a catalog-sized table) in batch mode.
 Down archives the new columns' values, and a later up puts them back.
 """
@@ -57,7 +58,7 @@ def upgrade() -> None:
     if op.get_context().dialect.name == "postgresql":
         for column in new_columns():
             op.add_column("Exercise", column)
-        ddl.add_foreign_key(FK, "Exercise", ["trainingPlanId"], "TrainingPlan", ["id"], ondelete="SET NULL")
+        ddl.add_foreign_key_not_valid(FK, "Exercise", ["trainingPlanId"], "TrainingPlan", ["id"], ondelete="SET NULL")
     else:
         with op.batch_alter_table("Exercise", copy_from=_exercise(False), recreate="always") as batch:
             for column in new_columns():

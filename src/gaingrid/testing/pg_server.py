@@ -4,6 +4,10 @@ initdb + pg_ctl in a temporary directory, on a free port, as the `postgres`
 user when we run as root (PostgreSQL refuses to run as root). Set
 GAINGRID_TEST_PG_URL to an admin URL (able to CREATE DATABASE) to use an
 existing server instead.
+
+The suite runs it without fsync, for speed; the benchmarks ask for
+production durability (`durable=True`: fsync, synchronous_commit and
+full_page_writes on), so that their figures mean what they say.
 """
 from __future__ import annotations
 
@@ -46,7 +50,7 @@ def _as_postgres_user(cmd: list[str]) -> list[str]:
 
 
 @contextmanager
-def temporary_server() -> Iterator[str]:
+def temporary_server(*, durable: bool = False) -> Iterator[str]:
     """Start a server and yield its admin URL (SQLAlchemy form); stop it after."""
     external = os.environ.get(EXTERNAL_URL_ENV)
     if external:
@@ -65,8 +69,9 @@ def temporary_server() -> Iterator[str]:
                            "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]),
         check=True, capture_output=True,
     )
-    options = (f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off "
-               "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+    durability = "on" if durable else "off"
+    options = (f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync={durability} "
+               f"-c synchronous_commit={durability} -c full_page_writes={durability} -c max_connections=200")
     subprocess.run(
         _as_postgres_user([_pg_bin("pg_ctl"), "-D", str(data), "-o", options,
                            "-l", str(log), "-w", "start"]),

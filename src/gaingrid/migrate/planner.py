@@ -1,0 +1,133 @@
+"""The planner: what `up` or `down` would run, rendered as SQL without a database.
+
+Each phase is rendered through Alembic's offline mode, one revision at a
+time, with the engine's additions (additions.py) emitted by the same hook
+that runs them online, for a database assumed to be exactly at the phase
+before. Around each revision come the statements the engine runs outside
+its transaction: the sync's indexes, the backfill (batch_block.py) and the
+deferred foreign keys. The result runs as it stands:
+`psql -X -v ON_ERROR_STOP=1 -f plan.sql`.
+"""
+from __future__ import annotations
+
+import io
+
+import sqlalchemy as sa
+
+from . import additions, alembic_bridge, batch_block
+from .backfill import BackfillSQL
+from .batches import REVISIT_PATIENCE
+from .namespace import Namespace
+from .phase import Phase, Project
+from .retry import Timeouts
+
+
+class Planner:
+    def __init__(self, project: Project, url: sa.URL, timeouts: Timeouts, batch_size: int) -> None:
+        self.project, self.url, self.timeouts, self.batch_size = project, url, timeouts, batch_size
+        self.ns = Namespace(project.namespace, url.get_backend_name())
+        self.pg = self.ns.dialect == "postgresql"
+
+    def render(self, direction: str, start: int, steps: tuple[Phase, ...]) -> str:
+        if not steps:
+            return ""
+        out = self._header(direction, start, steps[-1].number - (1 if direction == "down" else 0))
+        previous = self.project.phase(start) if start else None
+        for phase in steps:
+            out += self._step(phase, previous, down=direction == "down")
+            previous = self.project.phase(phase.number - 1) if direction == "down" else phase
+        return out
+
+    def _header(self, direction: str, start: int, target: int) -> list[str] | str:
+        dialect = "PostgreSQL" if self.pg else "SQLite"
+        lines = [
+            f"-- gaingrid migrate {direction}: phase {start} to {target}, {dialect}, rendered without a database.",
+            "-- The statements `gaingrid migrate` sends, in its order; run as it stands with",
+            "-- " + ("psql -X -v ON_ERROR_STOP=1 -f plan.sql" if self.pg else "sqlite3 gaingrid.db < plan.sql") + ".",
+            "-- Around them the command takes a backup, records a baseline fingerprint and the ledger",
+            f'-- in "{self.ns.name}", verifies each phase, paces the backfill, and retries a step whose',
+            "-- lock wait times out. None of that touches the application's tables.",
+        ]
+        statements = [*self.timeouts.settings("blocking"), f'CREATE SCHEMA IF NOT EXISTS "{self.ns.schema}"'] \
+            if self.pg else []
+        return "\n".join(lines + [s + ";" for s in statements]) + "\n\n"
+
+    def _statements(self, comment: str, statements: list[str]) -> str:
+        if not statements:
+            return ""
+        return f"-- {comment}\n" + "\n".join(s + ";" for s in statements) + "\n\n"
+
+    def _step(self, phase: Phase, previous: Phase | None, *, down: bool) -> str:
+        arrive = self.project.phase(phase.number - 1) if down else phase
+        before = additions.assumed(self.project, self.ns, previous)
+        out = ""
+        built = []
+        if not down:
+            built = additions.indexes(self.project, self.ns, arrive, before, drops=False)
+            out += self._outside(f"phase {phase.label}: the sync's indexes, before the triggers that use them", built)
+        out += self._revision(phase, before, down=down)
+        if not down:
+            out += self._backfills(phase)
+            out += self._deferred_keys(phase)
+        arrived = additions.assumed(self.project, self.ns, arrive)
+        indexes = {**before.indexes, **(arrived.indexes if built else {})}
+        out += self._outside(f"phase {phase.label}: the sync's indexes, after the phase",
+                             additions.indexes(self.project, self.ns, arrive,
+                                               additions.Situation(arrived.sync, indexes, arrived.tables), drops=True))
+        return out
+
+    def _outside(self, comment: str, statements: list[str]) -> str:
+        """Statements `up` runs each on its own connection, outside any transaction, under the long timeouts."""
+        if not statements:
+            return ""
+        if self.pg:
+            statements = [*self.timeouts.settings("background"), *statements, *self.timeouts.settings("blocking")]
+        return self._statements(comment, statements)
+
+    def _revision(self, phase: Phase, before: additions.Situation, *, down: bool) -> str:
+        def emit(ctx, step, heads, run_args):
+            for statement in additions.in_transaction(self.project, self.ns, phase, down=down, now=before):
+                if isinstance(statement, str):
+                    ctx.impl.static_output(statement + ctx.impl.command_terminator)
+                else:
+                    ctx.execute(statement)
+
+        cfg = alembic_bridge.config(self.project, self.ns, url=self.url, output=io.StringIO(),
+                                    on_version_apply=emit, timeouts=self.timeouts)
+        leave = self.project.phase(phase.number - 1) if down else (
+            self.project.phase(phase.number - 1) if phase.number > 1 else None)
+        if down:
+            return alembic_bridge.render_sql(cfg, phase.revision, leave.revision, down=True)
+        return alembic_bridge.render_sql(cfg, leave.revision if leave else None, phase.revision)
+
+    def _backfills(self, phase: Phase) -> str:
+        out = ""
+        for b in phase.backfills:
+            sql = BackfillSQL(b, self.ns.dialect, self.ns)
+            if self.pg:
+                out += self._statements(
+                    f"phase {phase.label}: backfill {b.name}, {self.batch_size:,} source rows a batch, "
+                    "each batch its own transaction (`up` sends each batch's block on its own, pausing between "
+                    "batches as the throttle asks), then the rows a delete held when their batch ran",
+                    batch_block.script(sql, self.batch_size, self.timeouts, REVISIT_PATIENCE))
+            else:
+                every = sql.range_where(False, False)
+                out += self._statements(
+                    f"phase {phase.label}: backfill {b.name}. `up` runs these statements once per keyset range of "
+                    f"{self.batch_size:,} source rows, each range its own transaction; here for every row at once",
+                    ["BEGIN IMMEDIATE", batch_block.start(sql), sql.insert_missing(every),
+                     *([sql.quarantine(every)] if sql.quarantine(every) else []), sql.unquarantine(every),
+                     f"UPDATE {self.ns.qualified('backfill')} SET rows_done = (SELECT count(*) FROM \"{b.source}\"), "
+                     f"status = 'done', updated_at = CURRENT_TIMESTAMP, finished_at = CURRENT_TIMESTAMP "
+                     f"WHERE name = '{b.name}'", "COMMIT"])
+        return out
+
+    def _deferred_keys(self, phase: Phase) -> str:
+        if not self.pg:
+            return ""
+        out = ""
+        for name, step, statement in additions.deferred_keys(self.project, phase):
+            kind = "blocking" if step == "add" else "background"
+            out += self._statements(f"phase {phase.label}: {step} foreign key {name}, in its own transaction",
+                                    ["BEGIN", *self.timeouts.settings(kind, local=True), statement, "COMMIT"])
+        return out

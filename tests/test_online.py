@@ -1,0 +1,147 @@
+"""Online: the legacy app keeps writing through the whole migration.
+
+The app that writes to a gain_grid database is a Prisma app, so on
+PostgreSQL the writer is the real Prisma client generated from
+legacy.prisma (gaingrid/testing/legacy_app). The latency targets are the
+benchmark's (bench/online.py); here every non-timing target must hold.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import psycopg
+import pytest
+import sqlalchemy as sa
+
+from gaingrid.data.demo_data import DemoDataOptions
+from gaingrid.migrate.runner import Migrator
+from gaingrid.phases import GAINGRID
+from gaingrid.testing import online
+from gaingrid.testing.loads import LEGACY_APP, libpq_url, prepare_legacy_app
+from tests.harness import legacy_database
+
+LOAD = DemoDataOptions(seed=5, users=40, workouts_per_user=25, exercises_per_workout=5, months=6, exercises=80)
+
+
+def _failures(report: online.Report) -> str:
+    return online.to_json(report)
+
+
+@pytest.mark.parametrize("db", ["sqlite", "postgresql"])
+def test_the_app_keeps_writing_through_up_with_no_failed_write_and_no_lost_row(db, request, tmp_path):
+    url = request.getfixturevalue("sqlite_url" if db == "sqlite" else "pg_url")
+    legacy_database(url, LOAD)
+    report = online.run(url, before=3, after=3, workers=6, warm_up=1, migrate_args=("--batch-size", "2000"),
+                        backup_dir=str(tmp_path / "backups"))
+    assert report.migrate_exit == 0, report.migrate_output
+    assert report.failed_writes == 0, _failures(report)
+    assert (report.lost, report.divergent, report.resurrected) == (0, 0, 0), _failures(report)
+    writes = sum(n for (app, outcome), n in report.outcomes.items() if app == "legacy")
+    assert report.legacy["during"].ops > 0 and writes > 100, "the app was not writing during the migration"
+    assert Migrator(GAINGRID, url).status().phase_number == 6
+
+
+# -- the two-transaction deadlock, with the real Prisma client ----------------------------
+
+REPRO = """
+const { PrismaClient } = require('@prisma/client')
+const { PrismaPg } = require('@prisma/adapter-pg')
+const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: process.env.DATABASE_URL }) })
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+async function main() {
+  const w = await prisma.workout.findFirst({ where: { id: process.env.WORKOUT }, include: { exercises: true } })
+  const [a, b] = w.exercises
+  const edit = (we, d) => prisma.$transaction(async (t) => {
+    await t.workoutExercise.update({ where: { id: we.id }, data: { sets: { increment: 1 } } })
+    await sleep(300)
+    await t.workout.update({ where: { id: w.id }, data: { date: d } })
+  })
+  const r = await Promise.allSettled([edit(a, new Date('2026-01-01')), edit(b, new Date('2026-02-02'))])
+  console.log(JSON.stringify(r.map((x) => x.status === 'fulfilled' ? 'ok' : x.reason.message.trim().split('\\n').pop())))
+  await prisma.$disconnect()
+}
+main()
+"""
+
+
+def test_two_app_transactions_on_one_workout_both_commit_at_phase_6(pg_url):
+    """Each updates a different exercise of the same workout, then the workout's date. At phase 1
+    they commit one after the other; the first sync deadlocked them at phase 6."""
+    prepare_legacy_app()
+    legacy_database(pg_url).up()
+    with psycopg.connect(libpq_url(pg_url)) as conn:
+        workout = conn.execute('SELECT "workoutId" FROM "WorkoutExercise" GROUP BY 1 HAVING count(*) >= 2 '
+                               'ORDER BY 1 LIMIT 1').fetchone()[0]
+    script = LEGACY_APP / "repro_deadlock.js"
+    script.write_text(REPRO)
+    try:
+        done = subprocess.run(["node", str(script)], cwd=LEGACY_APP, capture_output=True, text=True, timeout=60,
+                              env={**os.environ, "DATABASE_URL": libpq_url(pg_url), "WORKOUT": workout})
+    finally:
+        script.unlink()
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == '["ok","ok"]'
+    with psycopg.connect(libpq_url(pg_url)) as conn:
+        date, = conn.execute('SELECT date FROM "Workout" WHERE id = %s', (workout,)).fetchone()
+        logs = conn.execute('SELECT l.date, l.sets, s.sets FROM "WorkoutLog" l JOIN "WorkoutExercise" s ON s.id = l.id '
+                            'WHERE s."workoutId" = %s', (workout,)).fetchall()
+    assert logs and all(log_date == date and log_sets == sets for log_date, log_sets, sets in logs)
+
+
+# -- the sync's write skew: a new exercise and a moved date, committed in either order ----
+
+def _two_sessions(url: str):
+    return psycopg.connect(libpq_url(url)), psycopg.connect(libpq_url(url))
+
+
+@pytest.mark.parametrize("first", ["insert", "move"])
+def test_an_exercise_added_while_its_workout_moves_gets_the_final_date(pg_url, first):
+    """Two transactions that cannot see each other: one adds an exercise to a workout, the other
+    moves the workout. Whichever commits first, the new log ends with the workout's final date."""
+    legacy_database(pg_url).up(to=5)
+    adder, mover = _two_sessions(pg_url)
+    with adder, mover:
+        workout, exercise = adder.execute('SELECT "workoutId", "exerciseId" FROM "WorkoutExercise" LIMIT 1').fetchone()
+        adder.commit()
+        adder.execute('INSERT INTO "WorkoutExercise" (id, "workoutId", "exerciseId", sets, reps, "updatedAt") '
+                      "VALUES ('c-new', %s, %s, 3, 5, now())", (workout, exercise))
+        mover.execute("UPDATE \"Workout\" SET date = '2030-05-05' WHERE id = %s", (workout,))
+        for session in ((adder, mover) if first == "insert" else (mover, adder)):
+            session.commit()
+        date, = adder.execute("SELECT date FROM \"WorkoutLog\" WHERE id = 'c-new'").fetchone()
+    assert str(date) == "2030-05-05 00:00:00"
+
+
+# -- the batches never wait on the app ------------------------------------------------------
+
+def test_a_backfill_passes_over_rows_a_delete_holds_and_copies_them_when_it_rolls_back(pg_url):
+    """An app transaction sits idle after deleting a workout: the batches go past its rows instead
+    of waiting, keep them pending, and copy them once the app's rollback lets go of them."""
+    legacy_database(pg_url, LOAD).up(to=4)
+    app = psycopg.connect(libpq_url(pg_url))
+    workout, = app.execute('SELECT "workoutId" FROM "WorkoutExercise" ORDER BY id DESC LIMIT 1').fetchone()
+    app.commit()
+    children = f"SELECT count(*) FROM \"WorkoutLog\" WHERE id IN (SELECT id FROM \"WorkoutExercise\" WHERE \"workoutId\" = '{workout}')"
+    seen: dict[str, int] = {}
+    observer = sa.create_engine(pg_url)
+
+    def on_batch(progress) -> None:
+        if not seen:  # after the first batch: the app deletes the workout whose rows come last, and waits
+            app.execute('DELETE FROM "Workout" WHERE id = %s', (workout,))
+            seen["deleting"] = 1
+        elif progress.pending and "pending" not in seen:
+            seen["pending"] = progress.pending
+            with observer.connect() as conn:
+                seen["copied while held"] = conn.exec_driver_sql(children).scalar_one()
+            app.rollback()
+
+    Migrator(GAINGRID, pg_url).up(to=5, batch_size=500, on_backfill=on_batch)
+    app.close()
+    with observer.connect() as conn:
+        missing = conn.exec_driver_sql('SELECT count(*) FROM "WorkoutExercise" s WHERE NOT EXISTS '
+                                       '(SELECT 1 FROM "WorkoutLog" l WHERE l.id = s.id)').scalar_one()
+        pending = conn.exec_driver_sql("SELECT count(*) FROM gaingrid_migrate.pending").scalar_one()
+        copied = conn.exec_driver_sql(children).scalar_one()
+    observer.dispose()
+    assert seen.get("pending", 0) > 0 and seen["copied while held"] == 0
+    assert (missing, pending) == (0, 0) and copied > 0

@@ -150,9 +150,7 @@ def _reset_token(email: str, database_url: str | None, valid_minutes: int) -> No
             row = users.by_email(conn, phase.number, email.strip().lower())
             if row is None:
                 raise ValueError(f"no account has the email {email!r}")
-            versions = TokenVersions()
-            versions.create(conn)
-            version = versions.current(conn, row["id"], row["password"])
+            version = TokenVersions().current(conn, row["id"], row["password"])
     finally:
         engine.dispose()
     token = Tokens(settings.token_secret.get_secret_value(), settings.token_ttl_seconds)

@@ -74,15 +74,15 @@ VersionsDep = Annotated[TokenVersions, _state("versions")]
 
 
 def prepare_service_tables(request: Request) -> None:
-    """App-wide, resolved before every other dependency: creates the service's own table
-    the first time the database is at phase 1 or later.
+    """App-wide, resolved before every other dependency: on PostgreSQL, creates the service's
+    own table the first time the database is at phase 1 or later (on SQLite, the first logout does).
 
     On a connection of its own, before the request's transaction begins: on
     SQLite a second writer inside a writing request would wait for itself.
     A failure (say, the database is down) is left to the request to meet.
     """
     state = request.app.state
-    if state.versions.ready:
+    if state.versions.ready or not state.versions.created_up_front(state.engine.dialect.name):
         return
     try:
         with state.writer.begin() as conn:

@@ -10,9 +10,13 @@ once the version has moved on. The version is a digest of two things:
 Prisma's schema has no column for either, and its tables must keep their
 shape, so the counter lives outside them: in schema `gaingrid_service` on
 PostgreSQL, and in table `gaingrid_service_token_version` on SQLite (which
-has no schemas). The service creates it once the database has reached phase 1
-(never in an empty database, which the migration must find empty); a user
-without a row is at 0.
+has no schemas). A user without a row is at 0.
+
+On PostgreSQL the service creates it once the database has reached phase 1
+(never in an empty database, which the migration must find empty). On SQLite
+only the first logout creates it: the migration's drift check would count
+the table as an unexpected one there (until the toolkit ignores the
+`gaingrid_service_` prefix) and refuse to run.
 """
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 
 from gaingrid.migrate.namespace import Namespace
 
@@ -46,13 +51,24 @@ class TokenVersions:
         _table(conn.dialect.name).create(conn, checkfirst=True)
         self.ready = True
 
+    def created_up_front(self, dialect: str) -> bool:
+        return dialect != "sqlite"
+
     def current(self, conn: sa.Connection, user_id: str, password_hash: str) -> str:
         t = _table(conn.dialect.name)
-        logouts = conn.execute(sa.select(t.c.logouts).where(t.c.userId == user_id)).scalar() or 0
+        try:
+            logouts = conn.execute(sa.select(t.c.logouts).where(t.c.userId == user_id)).scalar() or 0
+        except OperationalError as exc:
+            # SQLite before the first logout; a failed statement leaves its transaction as it was.
+            if "no such table" not in str(exc.orig):
+                raise
+            logouts = 0
         return version(logouts, password_hash)
 
     def log_out(self, conn: sa.Connection, user_id: str) -> None:
         """Move the user's version on: every token issued so far stops working. Caller commits."""
+        if not self.created_up_front(conn.dialect.name):
+            self.create(conn)
         t = _table(conn.dialect.name)
         insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(t)
         conn.execute(insert.values(userId=user_id, logouts=1)

@@ -1,4 +1,4 @@
-"""The service's commands: `gaingrid serve`, `catalog load`, `reminders dispatch`."""
+"""The service's commands: `gaingrid serve`, `catalog load`, `reminders dispatch`, `accounts reset-token`."""
 from __future__ import annotations
 
 import logging
@@ -13,6 +13,7 @@ from gaingrid.migrate.errors import MigrateError
 
 catalog_app = typer.Typer(no_args_is_help=True, help="The exercise catalog shipped with GainGrid.")
 reminders_app = typer.Typer(no_args_is_help=True, help="Training reminders.")
+accounts_app = typer.Typer(no_args_is_help=True, help="User accounts, for operators.")
 
 
 def _settings(database_url: str | None):
@@ -27,7 +28,9 @@ def _settings(database_url: str | None):
 
 
 def _engine(database_url: str | None):
-    return dialect.create_engine(dialect.parse_url(database_url or DEFAULT_URL))
+    from gaingrid.service import database
+
+    return database.create_engine(database_url or DEFAULT_URL)
 
 
 def serve(
@@ -44,7 +47,11 @@ def _serve(database_url: str | None, host: str, port: int) -> None:
 
     from gaingrid.api import create_app
 
+    from gaingrid.api.app import UNSET_SECRET_WARNING
+
     settings = _settings(database_url)
+    if not settings.token_secret_is_set:
+        console.print(f"[bold red]WARNING:[/] {UNSET_SECRET_WARNING}", soft_wrap=True)
     app = create_app(settings)
     console.print(f"GainGrid API on http://{host}:{port} (docs at /docs), "
                   f"database {dialect.redact(settings.database_url)}", soft_wrap=True, markup=False)
@@ -95,6 +102,7 @@ def reminders_dispatch(
 
 
 def _dispatch(database_url: str | None, now: str | None, window: int, sender: str | None) -> None:
+    from gaingrid.service import database
     from gaingrid.service.dispatch import dispatch, load_sender, log_sender
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -102,7 +110,7 @@ def _dispatch(database_url: str | None, now: str | None, window: int, sender: st
     at = _instant(now)
     engine = _engine(database_url)
     try:
-        result = dispatch(engine, at, send, timedelta(minutes=window))
+        result = dispatch(database.writer(engine), at, send, timedelta(minutes=window))
     finally:
         engine.dispose()
     console.print(f"reminders: {len(result.sent)} sent, {len(result.failed)} failed, "
@@ -111,9 +119,54 @@ def _dispatch(database_url: str | None, now: str | None, window: int, sender: st
         raise typer.Exit(1)
 
 
+def reset_token(
+    email: Annotated[str, typer.Argument(help="The account's email address.")],
+    database_url: DatabaseUrl = None,
+    valid_minutes: Annotated[int, typer.Option(min=5, max=7 * 24 * 60, help="How long the token works.")] = 60,
+) -> None:
+    """Issue a one-time password-reset token for an account (there is no mail: hand it to the user).
+
+    Signed with GAINGRID_TOKEN_SECRET, which must be the running service's.
+    """
+    one_line_errors(_reset_token)(email, database_url, valid_minutes)
+
+
+def _reset_token(email: str, database_url: str | None, valid_minutes: int) -> None:
+    from gaingrid.api.tokens import RESET, Tokens
+    from gaingrid.service import database, users
+    from gaingrid.service.phase import PhaseReader
+    from gaingrid.service.sessions import TokenVersions
+
+    settings = _settings(database_url)
+    if not settings.token_secret_is_set:
+        raise ValueError("GAINGRID_TOKEN_SECRET is unset: set it to the running service's secret, "
+                         "or the service will not accept the token")
+    engine = _engine(settings.database_url)
+    try:
+        with database.writer(engine).begin() as conn:
+            phase = PhaseReader().read(conn)
+            if phase.number == 0:
+                raise MigrateError("the database is empty: run `gaingrid migrate up` first")
+            row = users.by_email(conn, phase.number, email.strip().lower())
+            if row is None:
+                raise ValueError(f"no account has the email {email!r}")
+            version = TokenVersions().current(conn, row["id"], row["password"])
+    finally:
+        engine.dispose()
+    token = Tokens(settings.token_secret.get_secret_value(), settings.token_ttl_seconds)
+    issued = token.issue(row["id"], version, audience=RESET, ttl=valid_minutes * 60)
+    expires = datetime.fromtimestamp(issued.expires_at, UTC).isoformat(timespec="seconds")
+    console.print(f"reset token for {row['email']}, valid until {expires}, once:", markup=False, soft_wrap=True)
+    typer.echo(issued.value)
+    console.print('the user sends it as POST /auth/reset {"token": "<token>", "newPassword": "<new password>"}',
+                  markup=False, soft_wrap=True)
+
+
 def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
     catalog_app.command("load")(catalog_load)
     reminders_app.command("dispatch")(reminders_dispatch)
+    accounts_app.command("reset-token")(reset_token)
     app.add_typer(catalog_app, name="catalog")
     app.add_typer(reminders_app, name="reminders")
+    app.add_typer(accounts_app, name="accounts")

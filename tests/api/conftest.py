@@ -32,13 +32,14 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 PASSWORD = "correct horse battery"
-# Cheap argon2 parameters: the suite registers hundreds of users.
+# Cheap argon2 parameters: the suite registers hundreds of users, all from the same address.
 FAST_HASHING = {"argon2_time_cost": 1, "argon2_memory_kib": 1024}
+NO_RATE_LIMITS = {"rate_limit_per_account": "100000/minute", "rate_limit_per_address": "100000/minute"}
 SECRET = "x" * 40
 
 
 def settings_for(url: str, **overrides: Any) -> Settings:
-    return Settings(database_url=url, token_secret=SECRET, **{**FAST_HASHING, **overrides})
+    return Settings(database_url=url, token_secret=SECRET, **{**FAST_HASHING, **NO_RATE_LIMITS, **overrides})
 
 
 class Templates:

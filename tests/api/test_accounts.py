@@ -1,11 +1,12 @@
 """Register, log in, tokens, the profile; and the settings that refuse a bad config."""
 from __future__ import annotations
 
+import jwt
 import pytest
 from pydantic import ValidationError
 
 from gaingrid.api import Settings
-from gaingrid.api.security import Tokens
+from gaingrid.api.tokens import RESET, Tokens
 
 from .conftest import PASSWORD, SECRET, sqlite_only
 
@@ -75,7 +76,8 @@ def test_an_inactive_user_cannot_log_in_and_their_token_stops_working(api):
 @sqlite_only
 @pytest.mark.parametrize("header", [
     None, "Bearer", "Bearer garbage", "Bearer a.b", "Basic dXNlcjpwdw==",
-    "Bearer " + Tokens("y" * 40, 3600).issue("someone").value,  # signed with another secret
+    "Bearer " + Tokens("y" * 40, 3600).issue("someone", "v").value,  # signed with another secret
+    "Bearer " + Tokens(SECRET, 3600).issue("someone", "v", audience=RESET).value,  # a reset token
 ])
 def test_bad_tokens_are_401(api, header):
     r = api.client.get("/me", headers={"Authorization": header} if header else {})
@@ -85,19 +87,29 @@ def test_bad_tokens_are_401(api, header):
 
 def test_expired_and_tampered_tokens_are_401(api):
     me = api.user()
-    expired = Tokens(SECRET, 60).issue(me.id, now=1_000_000).value
+    version = Tokens(SECRET, 60).read(me.token).version
+    expired = Tokens(SECRET, 60).issue(me.id, version, now=1_000_000).value
     assert api.client.get("/me", headers={"Authorization": f"Bearer {expired}"}).status_code == 401
-    signature = me.token.split(".")[1]
-    forged = Tokens(SECRET, 60).issue("another-user").value.split(".")[0] + "." + signature
+    header, _payload, signature = me.token.split(".")
+    forged_payload = Tokens(SECRET, 60).issue("another-user", version).value.split(".")[1]
+    forged = f"{header}.{forged_payload}.{signature}"
     assert api.client.get("/me", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
+    assert api.client.get("/me", headers={"Authorization": f"Bearer {me.token}"}).status_code == 200
 
 
-def test_tokens_check_signature_and_expiry():
+def test_tokens_carry_the_standard_claims_and_check_signature_and_audience():
     tokens = Tokens(SECRET, 60)
-    token = tokens.issue("u1", now=1000)
-    assert tokens.user_id(token.value, now=1059) == "u1"
-    assert tokens.user_id(token.value, now=1060) is None
-    assert Tokens("z" * 40, 60).user_id(token.value, now=1000) is None
+    token = tokens.issue("u1", "v1")
+    claims = jwt.decode(token.value, SECRET, algorithms=["HS256"], audience="gaingrid:access")
+    assert {"sub", "iat", "exp", "jti", "ver", "aud"} <= set(claims)
+    assert claims["exp"] - claims["iat"] == 60
+    assert tokens.issue("u1", "v1").value != token.value  # a new jti each time
+    read = tokens.read(token.value)
+    assert (read.user_id, read.version) == ("u1", "v1")
+    assert tokens.read(token.value, audience=RESET) is None
+    assert Tokens("z" * 40, 60).read(token.value) is None
+    unsigned = jwt.encode({**claims}, key="", algorithm="none")
+    assert tokens.read(unsigned) is None
 
 
 def test_accounts_work_on_a_phase_1_database(api_at):

@@ -75,6 +75,7 @@ def test_listing_filters(api):
     me = api.user()
     total, items = _all(me, category="CARDIO")
     assert total == sum(e["category"] == "cardio" for e in RAW) and {i["category"] for i in items} == {"CARDIO"}
+    assert _all(me, category="cardio")[0] == _all(me, category="Cardio")[0] == total  # any case, as the others
     total, items = _all(me, difficulty="Expert")  # any case
     assert total == sum(e["level"] == "expert" for e in RAW) and {i["difficulty"] for i in items} == {"expert"}
     total, items = _all(me, muscle="chest", equipment="barbell")
@@ -109,7 +110,8 @@ def test_read_one_exercise(api):
 
 
 @sqlite_only
-@pytest.mark.parametrize("params", [{"category": "YOGA"}, {"limit": 0}, {"limit": 201}, {"offset": -1}, {"q": ""}])
+@pytest.mark.parametrize("params", [{"category": "YOGA"}, {"limit": 0}, {"limit": 201}, {"offset": -1}, {"q": ""},
+                                    {"difficulty": "advanced"}])
 def test_bad_listing_parameters_are_422(api, params):
     r = api.user().get("/exercises", params=params)
     assert r.status_code == 422

@@ -60,7 +60,16 @@ class Outbox:
         self.sent.append(n)
 
 
+def made_before(api, now: str) -> None:
+    """The tests make reminders today but dispatch them at instants in 2025: a reminder only fires
+    at times after it was made, so date those made "after" `now` back to long before it."""
+    api.sql('UPDATE "Reminder" SET "createdAt" = :long_ago WHERE "createdAt" > :now',
+            long_ago="2000-01-01 00:00:00", now=utc(now.removesuffix("Z").removesuffix("+00:00"))
+            .strftime("%Y-%m-%d %H:%M:%S"))
+
+
 def run(api, now: str, sender=None, **kw):
+    made_before(api, now)
     engine = api.engine()
     try:
         outbox = sender or Outbox()
@@ -71,6 +80,7 @@ def run(api, now: str, sender=None, **kw):
 
 
 def cli(api, now: str) -> str:
+    made_before(api, now)
     result = runner.invoke(cli_app, ["reminders", "dispatch", "--database-url", api.url, "--now", now])
     assert result.exit_code == 0, result.output
     return " ".join(result.output.split())
@@ -159,3 +169,12 @@ def test_a_wider_window_sends_late_reminders(api_at):
     api.user(timezone="Europe/Berlin").post("/reminders", json={"time": "18:00", "frequency": "DAILY"})
     assert run(api, "2025-03-31T18:30:00")[1].sent == []  # 20:30 CEST: 2.5 h late
     assert len(run(api, "2025-03-31T18:30:00", window=timedelta(hours=3))[1].sent) == 1
+
+
+def test_a_reminder_first_fires_at_its_next_time_after_it_was_made(api_at):
+    api = api_at(6)
+    me = api.user(timezone="Europe/Berlin")
+    reminder = me.post("/reminders", json={"time": "07:00", "frequency": "DAILY"}).json()
+    api.sql('UPDATE "Reminder" SET "createdAt" = :t WHERE id = :id', t="2025-07-01 07:00:00", id=reminder["id"])
+    assert run(api, "2025-07-01T07:05:00")[1].sent == []  # 09:05 CEST: today's 07:00 was before it existed
+    assert len(run(api, "2025-07-02T05:00:00")[1].sent) == 1  # the next morning

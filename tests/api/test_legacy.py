@@ -48,8 +48,8 @@ def test_legacy_api_is_gone_at_phase_7(api_at):
     assert "retired" in r.json()["detail"]
 
 
-def test_a_legacy_hash_never_logs_in(api_at):
-    """Users the Prisma app made carry bcrypt hashes: wrong for argon2, so 401, not 500."""
+def test_a_legacy_hash_with_a_wrong_password_is_401(api_at):
+    """Users the Prisma app made carry bcrypt hashes (see test_auth for the right password)."""
     api = api_at(1)
     api.sql('INSERT INTO "User" (id, email, name, password, "createdAt", "updatedAt") VALUES '
             "('legacy', 'old@example.com', 'Old', '$2b$10$abcdefghijklmnopqrstuuPbzH5ZbFDYH7wNwVfD1JXo1hYdJt4eq', "

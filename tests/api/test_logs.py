@@ -101,22 +101,47 @@ def test_progress_per_exercise(api):
     log(me, api.exercise_id(BENCH), "2025-05-01T01:00:00Z", 1, 1, 500)  # another exercise
 
     body = me.get(f"/logs/progress/{squat}").json()
-    assert body["timezone"] == "Asia/Tokyo"
-    days = {d["date"]: (d["volume"], d["bestWeight"], d["estimated1RM"]) for d in body["days"]}
+    assert (body["timezone"], body["bucket"], body["truncated"]) == ("Asia/Tokyo", "day", False)
+    days = {d["start"]: (d["volume"], d["bestWeight"], d["estimated1RM"]) for d in body["buckets"]}
     assert days == {
         "2025-05-01": (1500 + 330, 110, 121.0),  # Epley: 100 × (1 + 5/30) = 116.67, 110 × (1 + 3/30) = 121
         "2025-05-02": (2500, 100, 116.67),
-        "2025-05-03": (120, 120, 124.0),
+        "2025-05-03": (120, 120, 120.0),  # a single: its 1RM is its weight, not 124
         "2025-05-04": (0, None, None),
     }
-    assert (body["bestWeight"], body["bestEstimated1RM"], body["bestDailyVolume"]) == (120, 124.0, 2500)
+    assert (body["bestWeight"], body["bestEstimated1RM"], body["bestDailyVolume"]) == (120, 121.0, 2500)
     records = [(r["kind"], r["value"], r["date"]) for r in body["personalRecords"]]
     assert records == [
         ("estimated1RM", 116.67, "2025-05-01"), ("estimated1RM", 121.0, "2025-05-01"), ("volume", 1830, "2025-05-01"),
         ("weight", 100, "2025-05-01"), ("weight", 110, "2025-05-01"),
         ("volume", 2500, "2025-05-02"),
-        ("estimated1RM", 124.0, "2025-05-03"), ("weight", 120, "2025-05-03"),
+        ("weight", 120, "2025-05-03"),
     ]
     ranged = me.get(f"/logs/progress/{squat}", params={"from": "2025-05-02T00:00:00+09:00"}).json()
-    assert [d["date"] for d in ranged["days"]] == ["2025-05-02", "2025-05-03", "2025-05-04"]
+    assert [d["start"] for d in ranged["buckets"]] == ["2025-05-02", "2025-05-03", "2025-05-04"]
+    weekly = me.get(f"/logs/progress/{squat}", params={"bucket": "week"}).json()
+    assert [(w["start"], w["logs"], w["volume"]) for w in weekly["buckets"]] == [("2025-04-28", 5, 4450)]  # Mon-Sun
+    monthly = me.get(f"/logs/progress/{squat}", params={"bucket": "month"}).json()
+    assert [(m["start"], m["logs"], m["estimated1RM"]) for m in monthly["buckets"]] == [("2025-05-01", 5, 121.0)]
+    assert weekly["bestDailyVolume"] == 2500  # still a day's
+    latest = me.get(f"/logs/progress/{squat}", params={"limit": 2}).json()
+    assert ([d["start"] for d in latest["buckets"]], latest["truncated"]) == (["2025-05-03", "2025-05-04"], True)
+    assert [(r["kind"], r["date"]) for r in latest["personalRecords"]] == [("weight", "2025-05-03")]
     assert me.get("/logs/progress/no-such-exercise").status_code == 404
+    assert me.get(f"/logs/progress/{squat}", params={"bucket": "year"}).status_code == 422
+
+
+def test_progress_counts_logs_against_the_plans_copies_of_the_exercise(api):
+    me = api.user()
+    squat = api.exercise_id(SQUAT)
+    plan = me.post("/plans", json={"name": "Strength"}).json()
+    copy = me.post(f"/plans/{plan['id']}/exercises", json={"exerciseId": squat}).json()
+    log(me, squat, "2025-05-01T10:00:00Z", 5, 5, 100)
+    log(me, copy["id"], "2025-05-02T10:00:00Z", 1, 1, 140)  # a PR logged through the plan
+    for exercise in (squat, copy["id"]):
+        body = me.get(f"/logs/progress/{exercise}").json()
+        assert [d["start"] for d in body["buckets"]] == ["2025-05-01", "2025-05-02"]
+        assert body["bestWeight"] == 140
+    other = api.user()  # another user's logs never count
+    log(other, squat, "2025-05-03T10:00:00Z", 1, 1, 300)
+    assert me.get(f"/logs/progress/{squat}").json()["bestWeight"] == 140

@@ -21,7 +21,9 @@ def test_reminder_crud(api):
     assert (r.json()["frequency"], r.json()["weekday"], r.json()["time"], r.json()["active"]) == \
         ("DAILY", None, "18:15:00", False)
     r = me.patch(f"/reminders/{reminder['id']}", json={"frequency": "WEEKLY"})
-    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "weekday"]
+    assert r.status_code == 409 and "needs a weekday" in r.json()["detail"]  # conflicts with the stored DAILY
+    r = me.patch(f"/reminders/{reminder['id']}", json={"frequency": "DAILY", "weekday": "MONDAY"})
+    assert r.status_code == 422  # contradicts itself
     r = me.patch(f"/reminders/{reminder['id']}", json={"frequency": "WEEKLY", "weekday": "SUNDAY"})
     assert (r.json()["weekday"], r.json()["time"]) == ("SUNDAY", "18:15:00")
 

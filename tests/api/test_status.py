@@ -44,11 +44,18 @@ def test_status_without_a_version_record_identifies_the_phase(api_at):
 
 
 def test_status_when_the_database_is_unreachable():
-    api = make_api("postgresql://u:pw@127.0.0.1:1/nothing")  # nothing listens on port 1
+    operator = "o" * 32
+    api = make_api("postgresql://dbuser:pw@127.0.0.1:1/nothing", operator_token=operator)  # nothing listens on port 1
     r = api.client.get("/status")
     assert r.status_code == 503
     assert r.json()["status"] == "unavailable"
-    assert "pw" not in r.text  # the password is redacted
+    for detail in ("dbuser", "127.0.0.1", ":1", "nothing", "pw"):  # told to an operator only
+        assert detail not in r.json()["message"]
+    for wrong in ("x" * 32, operator[:-1]):
+        assert "dbuser" not in api.client.get("/status", headers={"X-Operator-Token": wrong}).json()["message"]
+    told = api.client.get("/status", headers={"X-Operator-Token": operator})
+    assert told.status_code == 503 and "postgresql://dbuser:***@127.0.0.1:1/nothing" in told.json()["message"]
+    assert "pw" not in told.text  # the password is redacted even then
     assert api.client.get("/me", headers={"Authorization": "Bearer x"}).status_code == 503
 
 

@@ -8,8 +8,12 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from pydantic import BaseModel
 from sqlalchemy.exc import (
     DataError,
@@ -29,17 +33,23 @@ class Problem(BaseModel):
 
 
 _MEANING = {
-    401: "no bearer token, or one that is invalid or expired, or a deactivated account",
+    401: "no bearer token, or one that is invalid, expired or revoked, or a deactivated account",
+    403: "the current password is wrong",
     404: "no such resource for this user (another user's resources do not exist for you)",
     409: "conflicts with existing data",
     410: "retired at the database's phase",
+    429: "too many attempts from this address or for this account: wait Retry-After seconds",
     503: "the database is below the phase this needs (the detail says which), or unavailable",
 }
 
 
+_RETRY_AFTER = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer", "minimum": 1}}}
+
+
 def documented(*codes: int) -> dict[int | str, dict]:
     """OpenAPI entries for the error answers a router gives."""
-    return {code: {"model": Problem, "description": _MEANING[code]} for code in codes}
+    return {code: {"model": Problem, "description": _MEANING[code], **({"headers": _RETRY_AFTER} if code == 429 else {})}
+            for code in codes}
 
 
 class PhaseUnavailable(Exception):
@@ -100,7 +110,19 @@ async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
     return JSONResponse({"detail": "database error"}, status_code=500)
 
 
+async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+    if exc.status_code == 405:
+        # Starlette names only the first route that matched the path; a client needs them all.
+        allowed = sorted({m for route in request.app.router.routes
+                          if isinstance(route, APIRoute) and route.matches(request.scope)[0] != Match.NONE
+                          for m in route.methods or ()})
+        return JSONResponse({"detail": "method not allowed"}, status_code=405,
+                            headers={"Allow": ", ".join(allowed)})
+    return await http_exception_handler(request, exc)
+
+
 def install(app: FastAPI) -> None:
+    app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
     app.add_exception_handler(PhaseUnavailable, _phase)  # type: ignore[arg-type]
     app.add_exception_handler(MigrateError, _migrate)  # type: ignore[arg-type]

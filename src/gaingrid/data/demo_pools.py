@@ -23,6 +23,15 @@ LAST_NAMES = (
 )
 EMAIL_DOMAINS = ("example.com", "example.org", "example.net", "mail.example.com")
 BCRYPT_ALPHABET = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+# The first users of every demo data set are these named accounts, with real bcrypt hashes (cost 10,
+# as the Prisma app's bcryptjs wrote them) of DEMO_PASSWORD, so that one can log in as a legacy user.
+# The other users' hashes are random: nobody can log in as them.
+DEMO_PASSWORD = "gaingrid-demo"
+DEMO_ACCOUNTS = (
+    ("demo1@example.com", "$2b$10$6RTh0Tt6seB0ULxq8ZUg9ujAJ5nbpR720pp2thl49nV1qE/ULlYyu"),
+    ("demo2@example.com", "$2b$10$3kqBoUrkG/8nsa2TTIxDeuSTMohoDuz4M9HEBQoDiWahcr6LRAOqa"),
+    ("demo3@example.com", "$2b$10$h1zv.rmIVzzpFNN6LwiJqO9Vg3mtEDDPKPPzN7btk.9jB30SE/aPG"),
+)
 
 # Workout template: (key, name variants, exercise filter). A filter is either
 # primary muscles of strength-family exercises, or catalog categories.

@@ -195,7 +195,7 @@ class DemoRows:
         rng, start_ms = self.rng, self.start_day * DAY_MS
         signups = sorted(start_ms - rng.randrange(DAY_MS, 120 * DAY_MS) for _ in self.users)
         rows, taken = [], set()
-        for u, created in zip(self.users, signups):
+        for i, (u, created) in enumerate(zip(self.users, signups)):
             first, last = rng.choice(pools.FIRST_NAMES), rng.choice(pools.LAST_NAMES)
             local = f"{pools.ascii_slug(first)}.{pools.ascii_slug(last)}"
             n = 1
@@ -206,6 +206,8 @@ class DemoRows:
             email = f"{local}@{rng.choice(pools.EMAIL_DOMAINS)}"
             name = None if rng.random() < 0.04 else f"{first} {last}"
             password = "$2b$10$" + "".join(rng.choices(pools.BCRYPT_ALPHABET, k=53))
+            if i < len(pools.DEMO_ACCOUNTS):  # after the draws above, so every other row stays as it was
+                email, password = pools.DEMO_ACCOUNTS[i]
             u.id = self.ids.new(created)
             updated = self._updated(created, 0.3, 300 * DAY_MS)
             rows.append((u.id, email, name, password, self.ts(created), self.ts(updated)))

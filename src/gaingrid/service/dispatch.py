@@ -1,7 +1,8 @@
 """Sending the reminders that are due: `gaingrid reminders dispatch`.
 
 Run it every few minutes (cron, a systemd timer). A reminder is due when its
-latest scheduled time in the user's timezone has passed, no longer ago than
+latest scheduled time in the user's timezone has passed, after the reminder
+was created (one made at 09:00 for 07:00 first fires tomorrow), no longer ago than
 `window` (a reminder for 07:00 arriving at noon, after an outage, is noise),
 and it has not been sent since. Each reminder is claimed by a conditional
 UPDATE of lastSent, committed before it is sent, so two dispatchers running
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 
 from gaingrid.migrate.errors import MigrateError
 
+from .dates import sort_value, sortable
 from .phase import PhaseReader
 from .schedule import UTC, latest_occurrence, zone
 from .tables import table
@@ -70,7 +72,7 @@ def _candidates(conn: sa.Connection, phase: int) -> list[sa.Row]:
     reminder, user, plan = table("Reminder", phase), table("User", phase), table("TrainingPlan", phase)
     query = (
         sa.select(reminder.c.id, reminder.c.userId, reminder.c.time, reminder.c.frequency, reminder.c.message,
-                  reminder.c.lastSent, user.c.email, user.c.timezone, plan.c.name.label("plan_name"))
+                  reminder.c.lastSent, reminder.c.createdAt, user.c.email, user.c.timezone, plan.c.name.label("plan_name"))
         .join(user, user.c.id == reminder.c.userId)
         .outerjoin(plan, plan.c.id == reminder.c.trainingPlanId)
         .where(reminder.c.active.is_(True), user.c.isActive.is_(True),
@@ -96,17 +98,21 @@ def dispatch(engine: sa.Engine, now: datetime, sender: Sender = log_sender,
         if phase.number < 3:
             raise MigrateError(f"the database is at phase {phase.number}; reminders need phase 3")
         reminder = table("Reminder", phase.number)
+        dialect = conn.dialect.name
         rows = _candidates(conn, phase.number)
         conn.rollback()
         result.checked = len(rows)
         for row in rows:
             tz = zone(row.timezone)
             due_at = latest_occurrence(row.frequency, row.time, tz, now)
-            if now - due_at > window or (row.lastSent is not None and row.lastSent.replace(tzinfo=UTC) >= due_at):
+            if (now - due_at > window or due_at < row.createdAt.replace(tzinfo=UTC)  # due before it existed
+                    or (row.lastSent is not None and row.lastSent.replace(tzinfo=UTC) >= due_at)):
                 continue
+            last_sent = sortable(reminder.c.lastSent, dialect)  # Prisma may have stored it in another format
             claim = (reminder.update()
                      .where(reminder.c.id == row.id,
-                            sa.or_(reminder.c.lastSent.is_(None), reminder.c.lastSent < due_at.replace(tzinfo=None)))
+                            sa.or_(reminder.c.lastSent.is_(None),
+                                   last_sent < sort_value(due_at.replace(tzinfo=None), dialect)))
                      .values(lastSent=stamp))
             claimed = conn.execute(claim).rowcount == 1
             conn.commit()

@@ -56,3 +56,14 @@ def catalog_page(conn: sa.Connection, phase: int, f: Filters, limit: int, offset
     rows = conn.execute(sa.select(exercise).where(*where).order_by(exercise.c.name, exercise.c.id)
                         .limit(limit).offset(offset)).mappings()
     return total, [dict(r) for r in rows]
+
+
+def same_exercise(conn: sa.Connection, phase: int, user_id: str, found: dict[str, Any]) -> list[str]:
+    """The ids of `found` and of the same exercise elsewhere for this user: a plan's copy of a
+    catalog exercise and the catalog row it was copied from (matched by name, as plans copy it)."""
+    exercise = table("Exercise", phase)
+    if "trainingPlanId" not in exercise.c:
+        return [found["id"]]  # no plan copies before phase 4
+    rows = conn.execute(sa.select(exercise.c.id).where(exercise.c.name == found["name"],
+                                                       _visible_to(exercise, phase, user_id)))
+    return sorted({found["id"], *(r.id for r in rows)})

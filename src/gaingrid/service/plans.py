@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from gaingrid.models import Exercise, TrainingPlan, new_id, utcnow
 
+from .dates import sortable
 from .tables import table
 
 COPIED = ("name", "description", "category", "equipment", "primaryMuscleGroup", "otherMuscles",
@@ -26,8 +27,9 @@ COPIED = ("name", "description", "category", "equipment", "primaryMuscleGroup", 
 
 
 def plan_exercises(session: Session, plan_id: str) -> list[Exercise]:
+    created = sortable(Exercise.createdAt, session.get_bind().dialect.name)
     return list(session.scalars(sa.select(Exercise).where(Exercise.trainingPlanId == plan_id)
-                                .order_by(Exercise.createdAt, Exercise.id)))
+                                .order_by(created, Exercise.id)))
 
 
 def attach(session: Session, plan: TrainingPlan, source: Exercise, sets: int | None, reps: int | None) -> Exercise:

@@ -20,6 +20,10 @@ def _zone_names() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
+def zone_names() -> list[str]:
+    return sorted(_zone_names())
+
+
 def is_timezone(name: str) -> bool:
     """A valid IANA name (ZoneInfo alone would also accept file paths under the tz database)."""
     return name in _zone_names()

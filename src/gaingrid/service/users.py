@@ -43,3 +43,10 @@ def update(conn: sa.Connection, phase: int, user_id: str, values: dict[str, Any]
     user = table("User", phase)
     conn.execute(user.update().where(user.c.id == user_id).values(**values, updatedAt=utcnow()))
     return by_id(conn, phase, user_id)
+
+
+def replace_password(conn: sa.Connection, phase: int, user_id: str, old: str, new: str) -> bool:
+    """Store `new` if the stored hash is still `old` (not changed meanwhile by another request or app)."""
+    user = table("User", phase)
+    return conn.execute(user.update().where(user.c.id == user_id, user.c.password == old)
+                        .values(password=new, updatedAt=utcnow())).rowcount == 1

@@ -1,10 +1,8 @@
 """Workout logs (phase 5): CRUD, filtered keyset-paginated lists, progress."""
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-from datetime import datetime
+from datetime import datetime, timedelta
+from urllib.parse import quote, unquote
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -13,13 +11,15 @@ from pydantic import AfterValidator
 
 from gaingrid.models import WorkoutLog
 from gaingrid.service import exercises, progress
+from gaingrid.service.dates import EPOCH, from_sort_key, in_range, sort_value, sortable
 from gaingrid.service.schedule import zone
 
 from ..deps import AuthUser, CurrentUser, PhaseDep, SessionDep, requires
 from ..errors import documented, not_found
-from ..schemas.common import Id, Instant, Text
+from ..schemas.common import Id, Instant
 from ..schemas.logs import (
-    DayOut,
+    Bucket,
+    BucketOut,
     LogIn,
     LogOut,
     LogPage,
@@ -33,22 +33,24 @@ router = APIRouter(prefix="/logs", tags=["workout logs"], dependencies=[requires
                    responses=documented(401, 404, 503))
 
 
-def encode_cursor(row: WorkoutLog) -> str:
-    return base64.urlsafe_b64encode(json.dumps([row.date.isoformat(), row.id]).encode()).decode().rstrip("=")
+# "<milliseconds since 1970>.<the log id, percent-encoded>": the (date, id) of the page's last log.
+# Every string of this shape is a cursor (the page after that point), so the spec can say exactly which it takes.
+CURSOR_PATTERN = r"^[0-9]{1,14}\.[A-Za-z0-9_.~%-]{1,300}$"
 
 
-def _decode_cursor(value: str) -> tuple[datetime, str]:
-    try:
-        raw = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
-        when, last_id = datetime.fromisoformat(raw[0]), raw[1]
-        if not isinstance(last_id, str) or when.tzinfo is not None:
-            raise ValueError
-        return when, last_id
-    except (ValueError, TypeError, IndexError, KeyError, binascii.Error, UnicodeDecodeError):
-        raise ValueError("is not a cursor this API returned") from None
+def encode_cursor(key: datetime, log_id: str) -> str:
+    return f"{(key - EPOCH) // timedelta(milliseconds=1)}.{quote(log_id, safe='')}"
 
 
-Cursor = Annotated[Text(500, 1), AfterValidator(_decode_cursor)]
+def _decode_cursor(value: str | None) -> tuple[datetime, str] | None:
+    if value is None:
+        return None
+    ms, _, log_id = value.partition(".")
+    return EPOCH + timedelta(milliseconds=int(ms)), unquote(log_id)
+
+
+Cursor = Annotated[str | None, Query(pattern=CURSOR_PATTERN, description="nextCursor of the previous page"),
+                   AfterValidator(_decode_cursor)]
 Range = Annotated[Instant | None, Query()]
 
 
@@ -81,47 +83,52 @@ def list_logs(session: SessionDep, user: CurrentUser,
               from_: Annotated[Range, Query(alias="from", description="inclusive")] = None,
               to: Annotated[Range, Query(description="exclusive")] = None,
               exerciseId: Annotated[Id | None, Query()] = None,
-              cursor: Annotated[Cursor | None, Query()] = None,
+              cursor: Cursor = None,
               limit: Annotated[int, Query(ge=1, le=200)] = 50):
     """Newest first. Keyset pagination: follow nextCursor until it is null."""
-    where = [WorkoutLog.userId == user.id]
-    if from_ is not None:
-        where.append(WorkoutLog.date >= from_)
-    if to is not None:
-        where.append(WorkoutLog.date < to)
+    dialect = session.get_bind().dialect.name
+    date = sortable(WorkoutLog.date, dialect)  # the stored format may vary on SQLite; this order may not
+    where = [WorkoutLog.userId == user.id, *in_range(date, dialect, from_, to)]
     if exerciseId is not None:
         where.append(WorkoutLog.exerciseId == exerciseId)
     if cursor is not None:
         when, last_id = cursor
-        where.append(sa.or_(WorkoutLog.date < when, sa.and_(WorkoutLog.date == when, WorkoutLog.id < last_id)))
-    rows = list(session.scalars(sa.select(WorkoutLog).where(*where)
-                                .order_by(WorkoutLog.date.desc(), WorkoutLog.id.desc()).limit(limit + 1)))
+        key = sort_value(when, dialect)
+        where.append(sa.or_(date < key, sa.and_(date == key, WorkoutLog.id < last_id)))
+    rows = session.execute(sa.select(WorkoutLog, date.label("key")).where(*where)
+                           .order_by(date.desc(), WorkoutLog.id.desc()).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    return LogPage(items=[LogOut.model_validate(r) for r in rows],
-                   nextCursor=encode_cursor(rows[-1]) if more else None)
+    return LogPage(items=[LogOut.model_validate(r.WorkoutLog) for r in rows],
+                   nextCursor=encode_cursor(from_sort_key(rows[-1].key), rows[-1].WorkoutLog.id) if more else None)
 
 
 @router.get("/progress/{exercise_id}", response_model=ProgressOut)
 def exercise_progress(exercise_id: IdPath, session: SessionDep, phase: PhaseDep, user: CurrentUser,
                       from_: Annotated[Range, Query(alias="from")] = None,
-                      to: Annotated[Range, Query()] = None):
-    """Volume per day, best weight, estimated 1RM (Epley) and personal records on one exercise."""
+                      to: Annotated[Range, Query()] = None,
+                      bucket: Annotated[Bucket, Query(description="sum logs per day, week or month")] = Bucket.day,
+                      limit: Annotated[int, Query(ge=1, le=1000, description="at most this many buckets")] = 366):
+    """Volume, best weight, estimated 1RM (Epley) and personal records on one exercise.
+
+    An exercise and the user's plan copies of it share one history: logs against either count.
+    """
     exercise = _check_exercise(session, phase, user, exercise_id)
-    where = [WorkoutLog.userId == user.id, WorkoutLog.exerciseId == exercise_id]
-    if from_ is not None:
-        where.append(WorkoutLog.date >= from_)
-    if to is not None:
-        where.append(WorkoutLog.date < to)
+    conn = session.connection()
+    same = exercises.same_exercise(conn, phase.number, user.id, exercise)
+    dialect = conn.dialect.name
+    where = [WorkoutLog.userId == user.id, WorkoutLog.exerciseId.in_(same),
+             *in_range(sortable(WorkoutLog.date, dialect), dialect, from_, to)]
     points = [progress.LogPoint(*r) for r in session.execute(
         sa.select(WorkoutLog.id, WorkoutLog.date, WorkoutLog.sets, WorkoutLog.reps, WorkoutLog.weight).where(*where))]
     tz = zone(user.row.get("timezone"))
-    result = progress.compute(points, tz)
+    result = progress.compute(points, tz, bucket.value, limit)
     return ProgressOut(
-        exerciseId=exercise_id, exerciseName=exercise["name"], timezone=tz.key,
+        exerciseId=exercise_id, exerciseName=exercise["name"], timezone=tz.key, bucket=bucket,
         bestWeight=result.best_weight, bestEstimated1RM=result.best_estimated_1rm, bestDailyVolume=result.best_volume,
-        days=[DayOut(date=d.day, logs=d.logs, sets=d.sets, reps=d.reps, volume=d.volume, bestWeight=d.best_weight,
-                     estimated1RM=d.estimated_1rm) for d in result.days],
+        buckets=[BucketOut(start=b.start, logs=b.logs, sets=b.sets, reps=b.reps, volume=b.volume,
+                           bestWeight=b.best_weight, estimated1RM=b.estimated_1rm) for b in result.buckets],
+        truncated=result.truncated,
         personalRecords=[RecordOut(kind=r.kind, value=r.value, date=r.day, logId=r.log_id) for r in result.records],
     )
 

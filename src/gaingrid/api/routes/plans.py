@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from gaingrid.models import Exercise, TrainingPlan
 from gaingrid.service import plans
+from gaingrid.service.dates import sortable
 from gaingrid.service.phase import DbPhase
 
 from ..deps import CurrentUser, PhaseDep, SessionDep, requires
@@ -58,8 +59,9 @@ def list_plans(session: SessionDep, user: CurrentUser, limit: Limit = 50, offset
     if status_:
         where.append(TrainingPlan.status == status_.value)
     total = session.scalar(sa.select(sa.func.count()).select_from(TrainingPlan).where(*where))
+    created = sortable(TrainingPlan.createdAt, session.get_bind().dialect.name)
     items = session.scalars(sa.select(TrainingPlan).where(*where)
-                            .order_by(TrainingPlan.createdAt.desc(), TrainingPlan.id).limit(limit).offset(offset))
+                            .order_by(created.desc(), TrainingPlan.id).limit(limit).offset(offset))
     return PlanPage(total=total or 0, limit=limit, offset=offset, items=[PlanOut.model_validate(p) for p in items])
 
 

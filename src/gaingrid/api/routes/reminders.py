@@ -7,10 +7,11 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Query, Response, status
 
 from gaingrid.models import Reminder, TrainingPlan
+from gaingrid.service.dates import sortable
 from gaingrid.service.schedule import stored_time
 
 from ..deps import CurrentUser, SessionDep, requires
-from ..errors import documented, not_found, unprocessable
+from ..errors import conflict, documented, not_found
 from ..schemas.reminders import (
     Frequency,
     ReminderIn,
@@ -23,7 +24,7 @@ from ..schemas.reminders import (
 from .paths import IdPath, Limit, Offset
 
 router = APIRouter(prefix="/reminders", tags=["reminders"], dependencies=[requires("reminders")],
-                   responses=documented(401, 404, 503))
+                   responses=documented(401, 404, 409, 503))
 
 
 def _owned(session, user_id: str, reminder_id: str) -> Reminder:
@@ -57,7 +58,8 @@ def list_reminders(session: SessionDep, user: CurrentUser, limit: Limit = 50, of
     if active is not None:
         where.append(Reminder.active.is_(active))
     total = session.scalar(sa.select(sa.func.count()).select_from(Reminder).where(*where)) or 0
-    rows = session.scalars(sa.select(Reminder).where(*where).order_by(Reminder.createdAt, Reminder.id)
+    created = sortable(Reminder.createdAt, session.get_bind().dialect.name)
+    rows = session.scalars(sa.select(Reminder).where(*where).order_by(created, Reminder.id)
                            .limit(limit).offset(offset))
     return ReminderPage(total=total, limit=limit, offset=offset, items=[ReminderOut.of(r) for r in rows])
 
@@ -76,11 +78,12 @@ def update_reminder(reminder_id: IdPath, body: ReminderPatch, session: SessionDe
     weekday = changes["weekday"] if "weekday" in changes else (Weekday(current.weekday) if current.weekday else None)
     if "frequency" in changes and changes["frequency"] == Frequency.DAILY and "weekday" not in changes:
         weekday = None  # switching to DAILY drops the weekday
+    # The patch is consistent in itself (its schema says so); what is left conflicts with the stored reminder.
     if frequency not in {f.value for f in Frequency}:
-        raise unprocessable("frequency", f"the stored frequency {frequency!r} is neither DAILY nor WEEKLY: set one")
+        raise conflict(f"the stored frequency {frequency!r} is neither DAILY nor WEEKLY: set one")
     problem = check_schedule(frequency, weekday)
     if problem:
-        raise unprocessable("weekday", problem)
+        raise conflict(f"{problem} (the reminder is {current.frequency})")
     if "trainingPlanId" in changes:
         _check_plan(session, user.id, changes["trainingPlanId"])
         reminder.trainingPlanId = changes["trainingPlanId"]

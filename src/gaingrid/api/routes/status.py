@@ -1,7 +1,10 @@
 """Health and the database's migration phase, for a client's maintenance notice."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+import hmac
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
@@ -11,6 +14,13 @@ from gaingrid.migrate.errors import MigrateError
 from gaingrid.service.phase import FEATURES, LAST_LEGACY, LATEST
 
 router = APIRouter(tags=["status"])
+OperatorToken = Annotated[str | None, Header(alias="X-Operator-Token",
+                                             description="GAINGRID_OPERATOR_TOKEN: adds the database's connection details")]
+
+
+def is_operator(request: Request, token: OperatorToken = None) -> bool:
+    expected = request.app.state.settings.operator_token
+    return bool(expected and token and hmac.compare_digest(token.encode(), expected.get_secret_value().encode()))
 
 
 class StatusOut(BaseModel):
@@ -31,17 +41,21 @@ def _features(number: int) -> dict[str, bool]:
 
 
 @router.get("/status", response_model=StatusOut, responses={503: {"model": StatusOut}})
-def status(request: Request):
-    """Always answers, without authentication. `status` is "maintenance" below the latest phase."""
+def status(request: Request, operator: Annotated[bool, Depends(is_operator)]):
+    """Always answers, without authentication. `status` is "maintenance" below the latest phase.
+
+    When the database can't be read, only an operator (X-Operator-Token) is told where it is and why.
+    """
     engine = request.app.state.engine
     try:
         with engine.connect() as conn:
             phase = request.app.state.phases.read(conn)
     except (SQLAlchemyError, MigrateError) as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        message = (f"cannot read the database {redact(engine.url)}: {reason}" if operator
+                   else "the database is unavailable; try again shortly")
         body = StatusOut(status="unavailable", database=engine.dialect.name, phase=None, phaseName=None,
-                         latestPhase=LATEST, managed=None, features=_features(0),
-                         message=f"cannot read the database {redact(engine.url)}: {reason}")
+                         latestPhase=LATEST, managed=None, features=_features(0), message=message)
         return JSONResponse(body.model_dump(), status_code=503)
     if phase.number >= LATEST:
         state, message = "ok", f"the database is at phase {phase.number} ({phase.name})"

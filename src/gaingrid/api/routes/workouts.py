@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Response, status
 
 from gaingrid.models import Workout, WorkoutExercise, utcnow
 from gaingrid.service import exercises
+from gaingrid.service.dates import sortable
 from gaingrid.service.phase import LAST_LEGACY, DbPhase
 
 from ..deps import AuthUser, CurrentUser, PhaseDep, SessionDep
@@ -54,8 +55,9 @@ def _check_exercise(session, phase: DbPhase, user: AuthUser, exercise_id: str) -
 def _entries(session, workout_ids: list[str]) -> dict[str, list[WorkoutExercise]]:
     out: dict[str, list[WorkoutExercise]] = {i: [] for i in workout_ids}
     if workout_ids:
+        created = sortable(WorkoutExercise.createdAt, session.get_bind().dialect.name)
         for e in session.scalars(sa.select(WorkoutExercise).where(WorkoutExercise.workoutId.in_(workout_ids))
-                                 .order_by(WorkoutExercise.createdAt, WorkoutExercise.id)):
+                                 .order_by(created, WorkoutExercise.id)):
             out[e.workoutId].append(e)
     return out
 
@@ -91,8 +93,9 @@ def create_workout(body: WorkoutIn, session: SessionDep, phase: PhaseDep, user: 
 def list_workouts(session: SessionDep, user: CurrentUser, limit: Limit = 50, offset: Offset = 0):
     """Newest first, each with its exercises."""
     total = session.scalar(sa.select(sa.func.count()).select_from(Workout).where(Workout.userId == user.id)) or 0
+    date = sortable(Workout.date, session.get_bind().dialect.name)
     page = list(session.scalars(sa.select(Workout).where(Workout.userId == user.id)
-                                .order_by(Workout.date.desc(), Workout.id.desc()).limit(limit).offset(offset)))
+                                .order_by(date.desc(), Workout.id.desc()).limit(limit).offset(offset)))
     entries = _entries(session, [w.id for w in page])
     return WorkoutPage(total=total, limit=limit, offset=offset, items=[_out(w, entries[w.id]) for w in page])
 

@@ -2,11 +2,16 @@ from __future__ import annotations
 
 import enum
 from datetime import date
-from typing import Annotated
 
 from pydantic import Field
 
-from .common import Id, Input, Instant, Notes, Output, Patch, UtcDatetime
+from .common import Id, Input, Instant, Int, Notes, Number, Omittable, Output, Patch, UtcDatetime
+
+
+class Bucket(str, enum.Enum):
+    day = "day"
+    week = "week"
+    month = "month"
 
 
 class Mood(str, enum.Enum):
@@ -17,11 +22,11 @@ class Mood(str, enum.Enum):
     BAD = "BAD"
 
 
-Sets = Annotated[int, Field(ge=1, le=1000)]
-Reps = Annotated[int, Field(ge=1, le=10_000)]
-Weight = Annotated[float, Field(ge=0, le=2000, allow_inf_nan=False, description="kg")]
-Minutes = Annotated[int, Field(ge=0, le=24 * 60)]
-Rating = Annotated[int, Field(ge=1, le=5)]
+Sets = Int(ge=1, le=1000)
+Reps = Int(ge=1, le=10_000)
+Weight = Number(ge=0, le=2000, description="kg")
+Minutes = Int(ge=0, le=24 * 60)
+Rating = Int(ge=1, le=5)
 
 
 class LogIn(Input):
@@ -37,12 +42,10 @@ class LogIn(Input):
 
 
 class LogPatch(Patch):
-    required = frozenset({"exerciseId", "date", "sets", "reps"})
-
-    exerciseId: Id | None = None
-    date: Instant | None = None
-    sets: Sets | None = None
-    reps: Reps | None = None
+    exerciseId: Omittable(Id)
+    date: Omittable(Instant)
+    sets: Omittable(Sets)
+    reps: Omittable(Reps)
     weight: Weight | None = None
     durationMinutes: Minutes | None = None
     rating: Rating | None = None
@@ -70,14 +73,15 @@ class LogPage(Output):
     nextCursor: str | None = Field(description="pass as ?cursor= for the next page; null on the last page")
 
 
-class DayOut(Output):
-    date: date
+class BucketOut(Output):
+    start: date = Field(description="the bucket's first day: the day, the Monday of the week, the 1st of the month")
     logs: int
     sets: int
     reps: int = Field(description="sets × reps, summed")
     volume: float = Field(description="sets × reps × weight, summed")
     bestWeight: float | None
-    estimated1RM: float | None = Field(description="Epley: weight × (1 + reps / 30), best of the day")
+    estimated1RM: float | None = Field(description="best of the bucket: weight × (1 + reps / 30), "
+                                                   "a single's is its weight (Epley)")
 
 
 class RecordOut(Output):
@@ -91,8 +95,10 @@ class ProgressOut(Output):
     exerciseId: str
     exerciseName: str
     timezone: str = Field(description="days are calendar days in this timezone")
+    bucket: Bucket
     bestWeight: float | None
     bestEstimated1RM: float | None
     bestDailyVolume: float | None
-    days: list[DayOut]
-    personalRecords: list[RecordOut]
+    buckets: list[BucketOut] = Field(description="the latest `limit` buckets with logs, oldest first")
+    truncated: bool = Field(description="true when earlier buckets were left out (raise limit or narrow from/to)")
+    personalRecords: list[RecordOut] = Field(description="the records set within the buckets listed")

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 import enum
-from typing import Annotated
 
 from pydantic import Field
 
-from .common import Id, Input, Name, Notes, Output, Page, Patch, UtcDatetime
+from .common import Id, Input, Int, Name, Notes, Omittable, Output, Page, Patch, UtcDatetime
 from .exercises import ExerciseOut
 
 
@@ -16,9 +15,9 @@ class PlanStatus(str, enum.Enum):
     ARCHIVED = "ARCHIVED"
 
 
-Weeks = Annotated[int, Field(ge=1, le=520)]
-Sets = Annotated[int, Field(ge=1, le=100)]
-Reps = Annotated[int, Field(ge=1, le=1000)]
+Weeks = Int(ge=1, le=520)
+Sets = Int(ge=1, le=100)
+Reps = Int(ge=1, le=1000)
 
 
 class PlanIn(Input):
@@ -29,11 +28,9 @@ class PlanIn(Input):
 
 
 class PlanPatch(Patch):
-    required = frozenset({"name", "status"})
-
-    name: Name | None = None
+    name: Omittable(Name)
     description: Notes | None = None
-    status: PlanStatus | None = None
+    status: Omittable(PlanStatus)
     targetDurationWeeks: Weeks | None = None
 
 

@@ -4,9 +4,9 @@ import enum
 from datetime import time
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, WithJsonSchema, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema, model_validator
 
-from .common import Id, Input, Output, Page, Patch, Text, UtcDatetime
+from .common import Flag, Id, Input, Omittable, Output, Page, Patch, Text, UtcDatetime
 
 
 class Frequency(str, enum.Enum):
@@ -38,6 +38,9 @@ def _wall_clock(value: time) -> time:
 TimeOfDay = Annotated[time, AfterValidator(_wall_clock), WithJsonSchema({
     "type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$", "examples": ["07:30"],
     "description": "HH:MM or HH:MM:SS, wall-clock time in the user's timezone"})]
+TimeOfDayOut = Annotated[time, PlainSerializer(lambda t: t.strftime("%H:%M:%S"), return_type=str), WithJsonSchema({
+    "type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$", "examples": ["07:30:00"],
+    "description": "HH:MM:SS, wall-clock time in the user's timezone"})]
 Message = Text(500)
 
 
@@ -50,13 +53,25 @@ def check_schedule(frequency: str, weekday: Weekday | None) -> str | None:
     return None
 
 
+# The rule, in the spec too: DAILY has no weekday, WEEKLY needs one.
+_SCHEDULE = {"oneOf": [
+    {"properties": {"frequency": {"const": "DAILY"}, "weekday": {"type": "null"}}},
+    {"properties": {"frequency": {"const": "WEEKLY"}, "weekday": {"type": "string"}}, "required": ["weekday"]},
+]}
+# A patch alone can only contradict itself with DAILY and a weekday; the rest depends on the stored reminder (409).
+_PATCH_SCHEDULE = {"if": {"properties": {"frequency": {"const": "DAILY"}}, "required": ["frequency"]},
+                   "then": {"properties": {"weekday": {"type": "null"}}}}
+
+
 class ReminderIn(Input):
+    model_config = ConfigDict(json_schema_extra=_SCHEDULE)
+
     time: TimeOfDay
     frequency: Frequency
     weekday: Weekday | None = Field(default=None, description="WEEKLY only")
     message: Message | None = None
     trainingPlanId: Id | None = None
-    active: bool = True
+    active: Flag = True
 
     @model_validator(mode="after")
     def _schedule(self) -> ReminderIn:
@@ -67,19 +82,25 @@ class ReminderIn(Input):
 
 
 class ReminderPatch(Patch):
-    required = frozenset({"time", "frequency", "active"})
+    schema_rule = _PATCH_SCHEDULE
 
-    time: TimeOfDay | None = None
-    frequency: Frequency | None = None
+    time: Omittable(TimeOfDay)
+    frequency: Omittable(Frequency)
     weekday: Weekday | None = None
     message: Message | None = None
     trainingPlanId: Id | None = None
-    active: bool | None = None
+    active: Omittable(Flag)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ReminderPatch:
+        if self.frequency == Frequency.DAILY and self.weekday is not None:
+            raise ValueError("a DAILY reminder has no weekday")
+        return self
 
 
 class ReminderOut(Output):
     id: str
-    time: time
+    time: TimeOfDayOut
     frequency: str
     weekday: str | None
     message: str | None

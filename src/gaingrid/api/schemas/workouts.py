@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from .common import Id, Input, Instant, Name, Notes, Output, Page, Patch, UtcDatetime
+from .common import Id, Input, Instant, Name, Notes, Omittable, Output, Page, Patch, UtcDatetime
 from .logs import Minutes, Reps, Sets, Weight
 
 
@@ -19,11 +19,9 @@ class WorkoutExerciseIn(Input):
 
 
 class WorkoutExercisePatch(Patch):
-    required = frozenset({"exerciseId", "sets", "reps"})
-
-    exerciseId: Id | None = None
-    sets: Sets | None = None
-    reps: Reps | None = None
+    exerciseId: Omittable(Id)
+    sets: Omittable(Sets)
+    reps: Omittable(Reps)
     weight: Weight | None = None
     time: Minutes | None = None
     notes: Notes | None = None
@@ -37,10 +35,8 @@ class WorkoutIn(Input):
 
 
 class WorkoutPatch(Patch):
-    required = frozenset({"date"})
-
     name: Name | None = None
-    date: Instant | None = None
+    date: Omittable(Instant)
     notes: Notes | None = None
 
 

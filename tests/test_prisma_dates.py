@@ -3,10 +3,8 @@
 Prisma's native SQLite connector stores DateTime as integer milliseconds, its
 driver adapters as ISO-8601 text with T and Z. The backfill, the sync
 triggers, verify and the fingerprints work on stored values as they are, so
-they keep and compare these exactly (the tests below that pass say so). The
-models, read through the toolkit's own engine, do not: see the xfail, which
-names the engine-side change it waits for. (The service reads them with
-gaingrid.service.dates on its own engine; tests/api/test_prisma_dates.py.)
+they keep and compare these exactly; the models read every format as naive
+UTC (gaingrid.models.dates), through the toolkit's engine and the service's.
 """
 from __future__ import annotations
 
@@ -61,11 +59,6 @@ def test_backfill_sync_and_verify_keep_prisma_dates_as_stored(prisma_dated):
     assert moved == {MS + 1000}
 
 
-@pytest.mark.xfail(strict=True, raises=(TypeError, AssertionError), reason=(
-    "engine side: gaingrid.models.base.PrismaDateTime is SQLAlchemy's DateTime, whose SQLite type raises "
-    "TypeError on integer milliseconds and returns an aware datetime for ISO text ending in Z (naive "
-    "elsewhere). Reading the models through gaingrid.migrate.dialect.create_engine needs a type that reads "
-    "every Prisma format as naive UTC, e.g. a TypeDecorator over gaingrid.service.dates.read_stored."))
 def test_models_read_prisma_dates_through_the_toolkits_engine(prisma_dated):
     migrator, first, second = prisma_dated
     migrator.up()

@@ -1,7 +1,6 @@
 """The service's own table (token versions) stays out of the schema the migration checks."""
 from __future__ import annotations
 
-import pytest
 
 from gaingrid.migrate.runner import Migrator
 from gaingrid.phases import GAINGRID
@@ -45,11 +44,6 @@ def test_an_empty_database_stays_empty(api_at):
 
 
 def test_the_migration_sees_no_drift_from_the_service_table(api_at, backend, request):
-    if backend == "sqlite":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "engine side: on SQLite the drift check ignores only gaingrid_migrate_* and _prisma_migrations; "
-            f"it must also ignore the service's {SQLITE_TABLE} (e.g. a gaingrid_service_ prefix in "
-            "state.live_shape, or the name in phases.GAINGRID.foreign_tables)")))
     api = api_at(6)
     assert api.user().post("/auth/logout").status_code == 204
     assert Migrator(GAINGRID, api.url).status().differences == []

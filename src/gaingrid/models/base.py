@@ -16,8 +16,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from .dates import AnyPrismaDateTime
+
 # Prisma's DateTime: TIMESTAMP(3) WITHOUT TIME ZONE on PostgreSQL, holding UTC.
-PrismaDateTime = sa.DateTime().with_variant(postgresql.TIMESTAMP(precision=3), "postgresql")
+PrismaDateTime = (sa.DateTime().with_variant(postgresql.TIMESTAMP(precision=3), "postgresql")
+                  .with_variant(AnyPrismaDateTime(), "sqlite"))
 CURRENT_TIMESTAMP = sa.text("CURRENT_TIMESTAMP")
 TRUE = sa.text("true")
 

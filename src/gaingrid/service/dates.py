@@ -14,37 +14,15 @@ PostgreSQL stores a real timestamp and needs none of this.
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import sqlite
 
-EPOCH = datetime(1970, 1, 1)
+from gaingrid.models.dates import EPOCH, AnyPrismaDateTime, read_stored  # noqa: F401  (re-exported)
+
 # strftime's %f is seconds with three decimals: "2025-06-05 16:22:00.123".
 _CANONICAL = "%Y-%m-%d %H:%M:%f"
-
-
-def read_stored(value: Any) -> datetime | None:
-    """A stored DateTime as naive UTC, whatever wrote it."""
-    if value is None or isinstance(value, datetime):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return EPOCH + timedelta(milliseconds=value)
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.strip())  # any fraction; "T" or " "; "Z" or an offset
-        except ValueError:
-            raise ValueError(f"unreadable stored date-time {value!r}") from None
-        return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
-    raise ValueError(f"unreadable stored date-time {value!r}")
-
-
-class AnyPrismaDateTime(sqlite.DATETIME):
-    """SQLite DATETIME that reads integer milliseconds and ISO-8601 text too; writes as SQLAlchemy does."""
-
-    def result_processor(self, dialect, coltype):
-        return read_stored
 
 
 def use_on(engine: sa.Engine) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
@@ -18,10 +18,7 @@ from gaingrid.migrate.errors import MigrateError
 from gaingrid.migrate.state import read_state, recorded_revision
 from gaingrid.phases import GAINGRID
 
-from .sessions import SQLITE_TABLE
 
-# The service's own table (SQLite has no schema to keep it apart) is no part of any phase's schema.
-PROJECT = replace(GAINGRID, foreign_tables=(*GAINGRID.foreign_tables, SQLITE_TABLE))
 LATEST = GAINGRID.default_target.number  # 6: the new model, with its indexes
 LAST_LEGACY = 6  # phase 7 drops WorkoutExercise, which the legacy workouts API writes
 
@@ -69,14 +66,14 @@ class PhaseReader:
         self._lock = threading.Lock()
 
     def read(self, conn: sa.Connection) -> DbPhase:
-        revision = recorded_revision(PROJECT, conn)
+        revision = recorded_revision(GAINGRID, conn)
         if revision:
-            phase = PROJECT.by_revision(revision)
+            phase = GAINGRID.by_revision(revision)
             return DbPhase(phase.number, phase.name, True)
         with self._lock:
             if self._cached and time.monotonic() - self._cached[0] < self._ttl:
                 return self._cached[1]
-        state = read_state(PROJECT, conn)
+        state = read_state(GAINGRID, conn)
         if state.empty:
             found = DbPhase(0, None, False)
         elif state.matched is None:

@@ -63,6 +63,19 @@ def prepare_legacy_app() -> Path:
     return LEGACY_APP
 
 
+def prisma(args: list[str], url: str, schema: Path | None = None) -> subprocess.CompletedProcess:
+    """The pinned Prisma CLI (the same one the legacy app uses), on `url`."""
+    prepare_legacy_app()
+    command = ["npx", "prisma", *args] + (["--schema", str(schema)] if schema else [])
+    return subprocess.run(command, cwd=LEGACY_APP, env={**os.environ, "DATABASE_URL": libpq_url(url)},
+                          capture_output=True, text=True, timeout=120)
+
+
+def client_schema(datamodel: str) -> str:
+    """A copy of a spec schema the pinned CLI can read: its generator selects the engine-less client."""
+    return datamodel.replace('provider = "prisma-client-js"', 'provider = "prisma-client-js"\n  engineType = "client"', 1)
+
+
 def libpq_url(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
 

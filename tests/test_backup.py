@@ -25,6 +25,7 @@ from gaingrid.migrate.errors import MigrateError
 from gaingrid.migrate.runner import Migrator
 from gaingrid.migrate.state import recorded_revision
 from gaingrid.phases import GAINGRID
+from gaingrid.testing import pg_server
 from tests.harness import engine_for, legacy_database, snapshot, write_new_app_data
 
 SECRET = "s3cret"
@@ -61,15 +62,16 @@ def fingerprint_of(url: str) -> dict:
 
 
 def contents(url: str):
-    """Every table of every schema with its row count, the version record, on PostgreSQL the owner,
-    privileges and comment of `public`; and every application row."""
+    """Every table of every schema with its row count (the ledger aside: it keeps its history across a
+    restore), the version record, on PostgreSQL the owner, privileges and comment of `public`; and
+    every application row."""
     engine = dialect.create_engine(dialect.parse_url(url))
     try:
         with engine.connect() as conn:
             insp = sa.inspect(conn)
             schemas = [None] if is_sqlite(url) else ["public", GAINGRID.namespace]
             tables = {(s, t): conn.exec_driver_sql(f'SELECT count(*) FROM {f"{s}." if s else ""}"{t}"').scalar()
-                      for s in schemas for t in insp.get_table_names(schema=s)}
+                      for s in schemas for t in insp.get_table_names(schema=s) if not t.endswith("ledger")}
             public = None if is_sqlite(url) else conn.exec_driver_sql(
                 "SELECT nspowner::regrole::text, nspacl::text, obj_description(oid, 'pg_namespace') "
                 "FROM pg_namespace WHERE nspname = 'public'").one()
@@ -150,11 +152,17 @@ def test_restore_brings_back_data_version_record_and_drops_later_tables(db_url, 
     change_everything(db_url)
     assert Migrator(GAINGRID, db_url).status().phase_number == 6
     assert contents(db_url) != before
+    history = Migrator(GAINGRID, db_url).history()
 
     assert restore_backup(GAINGRID, migrator.url, manifest_path(path)) == manifest
     assert fingerprint_of(db_url) == manifest.fingerprint
     assert contents(db_url) == before  # WorkoutLog, TrainingPlan, Reminder and their bookkeeping are gone
     assert Migrator(GAINGRID, db_url).status().phase_number == manifest.phase == 2
+    # The ledger keeps what happened after the backup, and records the restore itself.
+    after = Migrator(GAINGRID, db_url).history()
+    key = lambda e: (e.started_at, e.direction, e.phase, e.run)  # noqa: E731
+    assert [key(e) for e in history] == [key(e) for e in after[:-1]]
+    assert (after[-1].direction, after[-1].phase, after[-1].outcome) == ("restore", 2, "ok")
 
     migrator.up()  # the toolkit's records are coherent: the migration runs again from phase 2
     assert Migrator(GAINGRID, db_url).status().phase_number == 6
@@ -353,3 +361,55 @@ def test_a_restore_that_fails_midway_is_rolled_back_whole(pg_url, tmp_path):
     manifest_path(path).write_text(json.dumps(manifest))
     refused(gg("restore", str(path), url=pg_url), "rolled back")
     assert world(pg_url) == before
+
+
+# -- restores that never surprise ----------------------------------------------------------------
+
+def test_a_backup_of_another_database_is_refused_naming_both_unless_forced(db_url, tmp_path, request):
+    legacy_database(db_url)
+    path, _ = create_backup(GAINGRID, dialect.parse_url(db_url), tmp_path / "backups")
+    if is_sqlite(db_url):
+        other = f"sqlite:///{tmp_path / 'other.db'}"
+    else:
+        admin = request.getfixturevalue("pg_admin_url")
+        other = pg_server.create_database(admin)
+        request.addfinalizer(lambda: pg_server.drop_database(admin, other))
+    legacy_database(other)
+    before = world(other)
+    line = refused(gg("restore", str(path), url=other), "is a backup of", "nothing was restored", "--force")
+    assert dialect.redact(dialect.parse_url(db_url)) in line and dialect.redact(dialect.parse_url(other)) in line
+    assert world(other) == before
+    succeeded(gg("restore", str(path), "--force", url=other))
+    assert fingerprint_of(other) == fingerprint_of(db_url)
+
+
+@pytest.mark.postgres
+def test_a_restore_with_other_sessions_connected_is_refused_listing_them_or_ends_them(pg_url, tmp_path):
+    legacy_database(pg_url)
+    path, manifest = create_backup(GAINGRID, dialect.parse_url(pg_url), tmp_path / "backups")
+    app_session = sa.create_engine(pg_url).connect()
+    app_session.exec_driver_sql("SELECT 1")
+    pid = app_session.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+    try:
+        before = world(pg_url)
+        line = refused(gg("restore", str(path), url=pg_url), "other sessions are connected", "--terminate")
+        assert f"pid {pid}" in line and world(pg_url) == before
+        succeeded(gg("restore", str(path), "--terminate", url=pg_url))
+        with pytest.raises(sa.exc.OperationalError):  # the session was ended
+            app_session.exec_driver_sql("SELECT 1")
+    finally:
+        app_session.invalidate()
+    assert fingerprint_of(pg_url) == manifest.fingerprint
+
+
+def test_when_the_restored_data_differs_from_the_fingerprint_it_says_the_restore_committed(db_url, tmp_path):
+    migrator = legacy_database(db_url)
+    path, manifest = create_backup(GAINGRID, migrator.url, tmp_path / "backups")
+    data = json.loads(manifest_path(path).read_text())
+    data["fingerprint"]["User"]["rows"] += 1  # as if another session wrote between the restore and the check
+    manifest_path(path).write_text(json.dumps(data))
+    change_everything(db_url, migrate_on=False)
+    line = refused(gg("restore", str(path), url=db_url), "the restore committed", "now holds", "migrate verify")
+    assert "User" in line
+    assert fingerprint_of(db_url)["WorkoutExercise"] == manifest.fingerprint["WorkoutExercise"]  # it was replaced
+    assert Migrator(GAINGRID, db_url).history()[-1].direction == "restore"

@@ -114,7 +114,7 @@ def verify(database_url: DatabaseUrl = None,
                "--jobs", "-j", help="Connections to read on at once, sharing one snapshot "
                                    "(default: the CPU count, at most 4).")] = None) -> None:
     """Check every applied phase: schema, validity, consistency, legacy data, the backfill row by row."""
-    migrator = migrator_for(database_url, jobs=jobs)
+    migrator = migrator_for(database_url, jobs=jobs, report=lambda note: typer.echo(f"note: {note}", err=True))
     with reporting.progress_bars(console if not json_output else Console(stderr=True)) as update:
         result = migrator.verify(strict=not allow_writes, on_progress=lambda done, total: update("verify", done, total))
     if json_output:

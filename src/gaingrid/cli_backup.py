@@ -24,9 +24,14 @@ def backup(database_url: DatabaseUrl = None, directory: BackupDir = Path("backup
     one_line_errors(_backup)(database_url, directory)
 
 
-def restore(file: BackupFile, database_url: DatabaseUrl = None) -> None:
+Force = Annotated[bool, typer.Option("--force", help="Restore a backup of another database, or while other "
+                                                     "sessions are connected.")]
+Terminate = Annotated[bool, typer.Option("--terminate", help="End the other sessions first (PostgreSQL).")]
+
+
+def restore(file: BackupFile, database_url: DatabaseUrl = None, force: Force = False, terminate: Terminate = False) -> None:
     """Put the database back exactly as a backup holds it; tables added since are dropped."""
-    one_line_errors(_restore)(file, database_url)
+    one_line_errors(_restore)(file, database_url, force, terminate)
 
 
 def _backup(database_url: str | None, directory: Path) -> None:
@@ -37,9 +42,9 @@ def _backup(database_url: str | None, directory: Path) -> None:
     _say(f"manifest: {backups.manifest_path(path)}")
 
 
-def _restore(file: Path, database_url: str | None) -> None:
+def _restore(file: Path, database_url: str | None, force: bool, terminate: bool) -> None:
     migrator = migrator_for(database_url)
-    manifest = backups.restore_backup(migrator.project, migrator.url, file)
+    manifest = backups.restore_backup(migrator.project, migrator.url, file, force=force, terminate=terminate)
     _say(f"restored {manifest.file} (taken {manifest.created_at}) into {redact(migrator.url)}")
     _say(f"verified: {_phase(migrator, manifest.phase)}, the contents of {len(manifest.fingerprint)} tables "
          "match the backup's fingerprint")

@@ -28,6 +28,13 @@ def print_status(console: Console, project: Project, url: sa.URL, state: Databas
         console.print("state: empty (no application tables); `up` creates phase 1 and continues")
     elif state.managed and not state.differences:
         console.print(f"state: at phase {state.recorded.label}")
+        if state.in_flight:
+            flight = state.in_flight
+            moving = project.phase(flight.phase)
+            done = "; ".join(state.progress) or "nothing of it committed yet"
+            console.print(f"[yellow]phase {moving.label} in progress ({flight.direction}, started "
+                          f"{flight.started_at:%Y-%m-%d %H:%M:%S} UTC): {done}. Run `gaingrid migrate "
+                          f"{flight.direction}` to finish it, or the other direction to undo it.[/]", soft_wrap=True)
     elif state.managed:
         console.print(f"state: recorded at phase {state.recorded.label}, but the schema has drifted from it:")
     elif state.matched:
@@ -115,7 +122,7 @@ def print_plan(console: Console, plan: Plan) -> None:
 
 
 def print_step(console: Console, result: StepResult) -> None:
-    arrow = "↑" if result.direction == "up" else "↓"
+    arrow = "↓" if result.direction in ("down", "undo", "tidy") else "↑"
     moved = f", {result.rows_moved:,} rows backfilled" if result.rows_moved else ""
     console.print(f"{arrow} phase {result.phase.label} {result.direction}: ok, schema verified{moved} "
                   f"({result.seconds:.2f} s)")

@@ -33,7 +33,7 @@ import sqlalchemy as sa
 
 from gaingrid import __version__
 
-from . import dialect, fingerprint
+from . import dialect, fingerprint, ledger
 from .errors import MigrateError
 from .phase import Project
 from .state import live_shape, namespace_for, read_state
@@ -222,13 +222,23 @@ def _sha256(path: Path) -> str:
 
 # -- restore ----------------------------------------------------------------------------------------
 
-def restore_backup(project: Project, url: sa.URL, path: Path) -> Manifest:
-    """Bring the database back to exactly the backup's state: tables added since are dropped."""
+def restore_backup(project: Project, url: sa.URL, path: Path, *, force: bool = False,
+                   terminate: bool = False) -> Manifest:
+    """Bring the database back to exactly the backup's state: tables added since are dropped.
+
+    Refused, before anything changes, when the backup was taken of another database, or
+    while other sessions are connected (they would write over the restored data), unless
+    `force`; `terminate` ends those sessions first. The ledger keeps its own history:
+    entries made since the backup are put back, and the restore is recorded.
+    """
     backup, manifest = read_manifest(path)
     backend = url.get_backend_name()
     if manifest.dialect != backend:
         raise MigrateError(f"{backup.name} is a {manifest.dialect} backup; it cannot be restored "
                            f"into the {backend} database {dialect.redact(url)}")
+    if not force and not same_database(manifest.database, url):
+        raise MigrateError(f"{backup.name} is a backup of {manifest.database}, not of {dialect.redact(url)}; "
+                           "nothing was restored: pass --force to restore it here anyway")
     verify_file(backup, manifest)
     with dialect.connection(url) as conn:
         tools = pg_tools(server_major(conn)) if backend == "postgresql" else None
@@ -237,26 +247,78 @@ def restore_backup(project: Project, url: sa.URL, path: Path) -> Manifest:
                  failure=f"{backup} is not a readable pg_dump archive")
         else:
             _sqlite_check(backup)
+        _sessions_in_the_way(conn, force=force, terminate=terminate)
+        ns = namespace_for(project, conn)
         with dialect.migrator_lock(conn):
+            history = ledger.entries(conn, ns)
             conn.rollback()
+            started_at = ledger.now()
             if tools:
-                _pg_load(tools, url, backup, namespace_for(project, conn).name)
+                _pg_load(tools, url, backup, ns.name)
             else:
                 _sqlite_copy(backup, conn.connection.driver_connection)
-            _verify_restored(project, conn, manifest)
+            ledger.merge(conn.engine, ns, history)
+            entry = ledger.Entry(manifest.phase, "restore", started_at, ledger.now(), 0.0, "ok", backup=str(backup),
+                                 details={"backup of": manifest.database, "taken at": manifest.created_at})
+            problem = _restored_differs(project, conn, manifest)
+            if problem:
+                entry.outcome, entry.error = "failed", problem
+            ledger.record(conn.engine, ns, entry)
+            if problem:
+                raise MigrateError(f"the restore committed: the database now holds {backup.name}, but {problem}; "
+                                   "run `gaingrid migrate verify` to see where it stands")
     return manifest
 
 
-def _verify_restored(project: Project, conn: sa.Connection, manifest: Manifest) -> None:
+def same_database(recorded: str, url: sa.URL) -> bool:
+    """Whether a manifest's (redacted) database URL names the database `url` names."""
+    try:
+        theirs = sa.engine.make_url(recorded)
+    except (sa.exc.ArgumentError, ValueError):
+        return False
+    if url.get_backend_name() == "sqlite":
+        return bool(theirs.database and url.database) and Path(theirs.database).resolve() == Path(url.database).resolve()
+    where = lambda u: (u.host or "localhost", u.port or 5432, u.database)  # noqa: E731
+    return where(theirs) == where(url)
+
+
+def _sessions_in_the_way(conn: sa.Connection, *, force: bool, terminate: bool) -> None:
+    """Other sessions on the database: refused unless `force`, or ended with `terminate` (PostgreSQL).
+
+    SQLite cannot list its connections: only one holding a lock shows, as the restore waits for it.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    rows = conn.exec_driver_sql(
+        "SELECT pid, usename, coalesce(nullif(application_name, ''), '?'), state, "
+        "extract(epoch FROM now() - backend_start)::int FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'").fetchall()
+    conn.rollback()
+    if not rows or force:
+        return
+    if terminate:
+        for pid, *_ in rows:
+            conn.exec_driver_sql("SELECT pg_terminate_backend(%(pid)s)", {"pid": pid})
+        conn.commit()
+        return
+    listed = ", ".join(f"pid {pid} ({user}, {app}, {state}, connected {age} s)" for pid, user, app, state, age in rows)
+    raise MigrateError(f"{len(rows)} other sessions are connected ({listed}); nothing was restored: stop them, "
+                       "or pass --terminate to end them, or --force to restore while they stay")
+
+
+def _restored_differs(project: Project, conn: sa.Connection, manifest: Manifest) -> str | None:
+    """Why the restored database is not the backup's, or None: other sessions may have written since it committed."""
     expected = fingerprint.from_json(manifest.fingerprint)
     actual = fingerprint.from_json(take_fingerprint(project, conn))
     phase = read_state(project, conn).phase_number
     conn.rollback()
     diffs = fingerprint.differences(expected, actual) + [f"{t}: unexpected" for t in actual if t not in expected]
     if diffs:
-        raise MigrateError(f"the restored database differs from the backup's fingerprint: {'; '.join(diffs[:3])}")
+        return (f"its contents differ from the backup's fingerprint ({'; '.join(diffs[:3])}): another session "
+                "may have written since the restore committed")
     if phase != manifest.phase:
-        raise MigrateError(f"the restored database is at phase {phase}, but the backup was taken at {manifest.phase}")
+        return f"it is at phase {phase}, and the backup was taken at {manifest.phase}"
+    return None
 
 
 # -- connections ------------------------------------------------------------------------------------

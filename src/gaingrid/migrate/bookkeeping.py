@@ -37,6 +37,13 @@ def tables(ns: Namespace) -> dict[str, sa.Table]:
         sa.Column("backfill", sa.Text, primary_key=True),
         sa.Column("source_key", sa.Text, primary_key=True),
     )
+    inflight = sa.Table(  # the phase step under way, if one was stopped part way (inflight.py)
+        ns.table_name("inflight"), md,
+        sa.Column("slot", sa.Integer, primary_key=True, autoincrement=False),  # one row at most
+        sa.Column("phase", sa.Integer, nullable=False),
+        sa.Column("direction", sa.Text, nullable=False),
+        sa.Column("started_at", sa.DateTime, nullable=False),
+    )
     ledger = sa.Table(
         ns.table_name("ledger"), md,
         sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
@@ -62,8 +69,8 @@ def tables(ns: Namespace) -> dict[str, sa.Table]:
         sa.Column("taken_at", sa.DateTime, nullable=False),
         sa.Column("data", sa.Text, nullable=False),
     )
-    return {"backfill": backfill, "quarantine": quarantine, "pending": pending, "ledger": ledger,
-            "fingerprint": baseline}
+    return {"backfill": backfill, "quarantine": quarantine, "pending": pending, "inflight": inflight,
+            "ledger": ledger, "fingerprint": baseline}
 
 
 def create_statements(ns: Namespace) -> list[sa.schema.DDLElement]:

@@ -62,10 +62,20 @@ def script_sha256(project: Project, phase: Phase) -> str:
 def record(engine: sa.Engine, ns: Namespace, entry: Entry) -> None:
     """Written in its own transaction: a failed phase's entry survives the phase's rollback."""
     with engine.begin() as conn:
-        table = bookkeeping.ensure(conn, ns)["ledger"]
+        # Creating the bookkeeping needs CREATE on the database: only when it is not there yet.
+        table = (bookkeeping.tables(ns) if bookkeeping.exists(conn, ns, "ledger") else bookkeeping.ensure(conn, ns))["ledger"]
         values = {k: v for k, v in vars(entry).items() if k != "id"}
         values["details"] = json.dumps(entry.details, default=str)
         conn.execute(table.insert().values(**values))
+
+
+def merge(engine: sa.Engine, ns: Namespace, history: list[Entry]) -> None:
+    """Put back the entries of `history` the ledger no longer has (a restore brought back an older ledger)."""
+    with engine.connect() as conn:
+        have = {(e.started_at, e.direction, e.phase, e.run) for e in entries(conn, ns)}
+    for e in history:
+        if (e.started_at, e.direction, e.phase, e.run) not in have:
+            record(engine, ns, e)
 
 
 def entries(conn: sa.Connection, ns: Namespace, limit: int | None = None) -> list[Entry]:
@@ -87,7 +97,7 @@ def changed_scripts(conn: sa.Connection, ns: Namespace, project: Project, curren
     """Applied phases whose migration script differs from the one that ran."""
     applied: dict[int, str] = {}
     for e in entries(conn, ns):
-        if e.outcome == "ok" and e.direction in ("up", "adopt") and e.script_sha256:
+        if e.outcome == "ok" and e.direction in ("up", "redo", "adopt") and e.script_sha256:
             applied[e.phase] = e.script_sha256
     warnings = []
     for phase in project.phases[:current]:

@@ -104,7 +104,7 @@ def _clone_from_backup(project: Project, url: sa.URL, conn: sa.Connection, name:
     conn.exec_driver_sql(f"CREATE DATABASE {q(name)}")
     with tempfile.TemporaryDirectory(prefix="gaingrid-rehearsal-") as tmp:
         path, _ = create_backup(project, url, Path(tmp) / "backup")
-        restore_backup(project, url.set(database=name), path)
+        restore_backup(project, url.set(database=name), path, force=True)  # into the clone, on purpose
 
 
 class _LockWatch:

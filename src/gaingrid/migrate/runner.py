@@ -16,7 +16,7 @@ from typing import Callable, Iterator
 
 import sqlalchemy as sa
 
-from . import alembic_bridge, batches, dialect, fingerprint, ledger, retry
+from . import alembic_bridge, batches, dialect, fingerprint, inflight, ledger, retry
 from .batches import DEFAULT_BATCH_SIZE, BackfillProgress, BatchSettings
 from .errors import MigrateError
 from .parallel import default_jobs
@@ -32,7 +32,7 @@ from .verify import verify as run_checks
 @dataclass(frozen=True)
 class StepResult:
     phase: Phase
-    direction: str  # "up" | "down"
+    direction: str  # "up" | "down", or what completed a step stopped part way: finish, undo, redo, tidy
     seconds: float  # the whole step, its verification included
     rows_moved: int = 0
     verify_seconds: float = 0.0
@@ -202,7 +202,7 @@ class Migrator:
                     raise MigrateError(f"phase {phase.label} has no backfill; the backfill belongs to a later phase")
                 conn.rollback()
                 dialect.set_timeouts(conn, self.timeouts)
-                return self._timed(conn, phase, "backfill", None, self._batches(batch_size, throttle), on_backfill,
+                return self._timed(conn, phase, "finish", None, self._batches(batch_size, throttle), on_backfill,
                                    uuid.uuid4().hex)
 
     def verify(self, *, strict: bool = True,
@@ -220,6 +220,11 @@ class Migrator:
             ledger.record(engine, ns, ledger.Entry(
                 state.recorded.number, "verify", at, ledger.now(), result.seconds, "ok" if result.ok else "failed",
                 details={"verification": result.to_json()}, run=uuid.uuid4().hex))
+        except sa.exc.ProgrammingError as exc:
+            if getattr(exc.orig, "sqlstate", None) != "42501":  # insufficient_privilege: a read-only role
+                raise
+            if self.retries.report:
+                self.retries.report("this verification is not recorded in the ledger: the role cannot write to it")
         finally:
             engine.dispose()
         return result
@@ -255,8 +260,8 @@ class Migrator:
                 state = read_state(self.project, conn)
                 plan = self._plan(state, to, down=down)
                 conn.rollback()
-                resume = not down and state.recorded is not None and self.executor.incomplete(conn, state.recorded)
-                if not plan.steps and not resume:
+                work = self._unfinished(conn, state, down=down) + [(p, "down" if down else "up") for p in plan.steps]
+                if not work:
                     return results
                 backup_used = backup() if backup else None  # before anything changes
                 ns = namespace_for(self.project, conn)
@@ -264,14 +269,38 @@ class Migrator:
                 conn.commit()
                 if not down and state.phase_number >= 1:
                     self._ensure_baseline(conn)
-                work = ([(state.recorded, "backfill")] if resume else []) + \
-                    [(p, "down" if down else "up") for p in plan.steps]
                 run = uuid.uuid4().hex
-                for phase, direction in work:
-                    results.append(self._timed(conn, phase, direction, backup_used, batches, on_backfill, run))
+                for phase, kind in work:
+                    results.append(self._timed(conn, phase, kind, backup_used, batches, on_backfill, run))
                     if on_step:
                         on_step(results[-1])
         return results
+
+    def _unfinished(self, conn: sa.Connection, state: DatabaseState, *, down: bool) -> list[tuple[Phase, str]]:
+        """The steps that complete or undo a phase step stopped part way, before the command's own.
+
+        - an up whose transaction committed, the rest not (a backfill, deferred keys): `finish` it,
+          unless the command is a down, which reverses the phase as it stands;
+        - an up stopped before its transaction committed: up redoes it (every part is idempotent);
+          a down first `undo`es what it built (indexes built CONCURRENTLY);
+        - a down stopped before its transaction committed: down redoes it; an up first `redo`es the
+          phase's upgrade, if part of it was dropped;
+        - a down whose transaction committed, the rest not: `tidy` (the sync's index).
+        """
+        recorded, flight = state.recorded, state.in_flight
+        if recorded is None:
+            return []
+        if flight is None:  # no record of the step: only a phase's unfinished second half is detectable
+            unfinished = not down and self.executor.incomplete(conn, recorded)
+            return [(recorded, "finish")] if unfinished else []
+        phase = self.project.phase(flight.phase)
+        if flight.direction == "up":
+            if phase is recorded:
+                return [] if down else [(phase, "finish")]
+            return [(phase, "undo")] if down else []
+        if phase is recorded:
+            return [] if down else [(phase, "redo")]
+        return [(phase, "tidy")]
 
     def _ensure_baseline(self, conn: sa.Connection) -> None:
         """The legacy tables' fingerprint, taken once before the first phase this tool runs."""
@@ -285,11 +314,15 @@ class Migrator:
                 fp = fingerprint.take(conn, {t: columns[t] for t in present})
                 ledger.save_baseline(conn, ns, fp, read_state(self.project, conn).phase_number)
 
-    def _timed(self, conn: sa.Connection, phase: Phase, direction: str, backup_used: str | None,
+    def _timed(self, conn: sa.Connection, phase: Phase, kind: str, backup_used: str | None,
                batches: BatchSettings, on_backfill: BackfillCallback | None, run: str) -> StepResult:
-        """One phase step, verified, with its ledger entry (written whether it succeeds or fails)."""
+        """One phase step, verified, with its ledger entry (written whether it succeeds or fails).
+
+        `kind`: "up" or "down"; or what completes a step stopped part way (see _unfinished).
+        """
         ns = namespace_for(self.project, conn)
-        arrive = self.project.phase(phase.number - 1) if direction == "down" else phase
+        downward = kind in ("down", "undo", "tidy")
+        arrive = self.project.phase(phase.number - 1) if downward else phase
         samples: list[tuple[float, int]] = []
         started_at, started = ledger.now(), time.perf_counter()
         verify_seconds = 0.0
@@ -299,14 +332,18 @@ class Migrator:
             if on_backfill:
                 on_backfill(progress)
 
-        entry = ledger.Entry(arrive.number if direction == "down" else phase.number, direction, started_at,
-                             started_at, 0.0, "failed", backup=backup_used, run=run,
+        entry = ledger.Entry(arrive.number, kind, started_at, started_at, 0.0, "failed", backup=backup_used, run=run,
                              script_sha256=ledger.script_sha256(self.project, phase))
         retries_before = Counter(self.retries.counts)
         try:
-            if direction != "backfill":
-                self.executor.apply(conn, phase, down=direction == "down")
-            if direction != "down" and (phase.backfills or phase.deferred_foreign_keys):
+            if kind in ("up", "down"):
+                inflight.mark(conn, ns, phase.number, kind)
+                self.executor.apply(conn, phase, down=kind == "down")
+            elif kind in ("undo", "redo"):
+                self.executor.revert_partial(conn, phase, down=kind == "undo")
+            elif kind == "tidy":
+                self.executor.support_indexes(conn, arrive, drops=True)
+            if kind in ("up", "finish", "redo") and (phase.backfills or phase.deferred_foreign_keys):
                 entry.rows_moved = self.executor.finish(conn, phase, batches, sample)
             checked_at = time.perf_counter()
             with self._snapshot() as snapshot:
@@ -315,7 +352,9 @@ class Migrator:
             entry.details = {"verification": check.to_json(), "throughput": _thin(samples)}
             if not check.ok:
                 failed = next(c for c in check.checks if not (c.ok or c.warning))
-                raise MigrateError(f"phase {phase.label} {direction}: verification failed: {failed.name}: {failed.detail}")
+                raise MigrateError(f"phase {phase.label} {kind}: verification failed: {failed.name}: {failed.detail}; "
+                                   "see `gaingrid migrate verify`")
+            inflight.clear(conn, ns)
             entry.outcome = "ok"
         except Exception as exc:
             entry.error = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -328,8 +367,7 @@ class Migrator:
             entry.finished_at = ledger.now()
             entry.seconds = time.perf_counter() - started
             ledger.record(conn.engine, ns, entry)
-        return StepResult(phase, "down" if direction == "down" else "up", entry.seconds, entry.rows_moved,
-                          verify_seconds)
+        return StepResult(phase, kind, entry.seconds, entry.rows_moved, verify_seconds)
 
 
 def _thin(samples: list[tuple[float, int]], keep: int = 200) -> list[tuple[float, int]]:

@@ -59,6 +59,30 @@ class SchemaShape:
         }
         return SchemaShape(tables, self.enums)
 
+    def diff_between(self, other: "SchemaShape", actual: "SchemaShape") -> list[str]:
+        """Differences of `actual` from every shape part way between self and `other`.
+
+        Tables, columns, primary keys and enums must be self's; each index and
+        foreign key that only one of the two has may be there or not (a phase's
+        step that commits in parts, stopped between them).
+        """
+        strip = lambda shape: SchemaShape(  # noqa: E731
+            {n: replace(t, indexes={}, foreign_keys={}) for n, t in shape.tables.items()}, shape.enums)
+        out = strip(self).diff(strip(actual))
+        for name in sorted(self.tables.keys() & actual.tables.keys()):
+            mine, theirs, live = self.tables[name], other.tables.get(name), actual.tables[name]
+            for what, attr in (("index", "indexes"), ("foreign key", "foreign_keys")):
+                have, alt, found = getattr(mine, attr), getattr(theirs, attr) if theirs else {}, getattr(live, attr)
+                for key in sorted(have.keys() | alt.keys() | found.keys()):
+                    allowed = [v for v in (have.get(key), alt.get(key)) if v is not None]
+                    needed = have.get(key) is not None and have.get(key) == alt.get(key)
+                    if key not in found and needed:
+                        out.append(f"{name}: missing {what} {key}")
+                    elif key in found and found[key] not in allowed:
+                        out.append(f"{name}: unexpected {what} {key}" if not allowed
+                                   else f"{name}: {what} {key} is {found[key]}, expected {allowed[0]}")
+        return out
+
     def diff(self, actual: "SchemaShape") -> list[str]:
         """Human-readable differences, from self (expected) to `actual`."""
         out: list[str] = []

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
+from . import deferred, inflight
 from .errors import MigrateError
+from .inflight import InFlight
 from .namespace import Namespace
 from .phase import Phase, Project
 from .schema import SchemaShape, metadata_at_phase, shape_from_database, shape_from_metadata
@@ -23,6 +25,8 @@ class DatabaseState:
     empty: bool
     differences: list[str] = field(default_factory=list)  # from `recorded` (drift) or the closest phase
     closest: Phase | None = None
+    in_flight: InFlight | None = None  # a phase step stopped part way: the next up or down completes it
+    progress: list[str] = field(default_factory=list)  # what that step has done and has left
 
     @property
     def managed(self) -> bool:
@@ -73,8 +77,17 @@ def read_state(project: Project, conn: sa.Connection) -> DatabaseState:
     live = live_shape(project, conn)
     dialect = conn.dialect
     if recorded:
-        drift = expected_shape(project, recorded, dialect).diff(live)
-        return DatabaseState(recorded, None if drift else recorded, False, drift, recorded)
+        flight = inflight.read(conn, namespace_for(project, conn))
+        expected = expected_shape(project, recorded, dialect)
+        if flight and flight.phase in (recorded.number, recorded.number + 1) and flight.phase <= len(project.phases):
+            moving = project.phase(flight.phase)
+            other = (expected_shape(project, project.phase(flight.phase - 1), dialect) if flight.phase > 1
+                     else SchemaShape()) if flight.phase == recorded.number else expected_shape(project, moving, dialect)
+            drift = expected.diff_between(other, live)
+            progress = _progress(project, conn, moving, flight.direction, live)
+            return DatabaseState(recorded, None if drift else recorded, False, drift, recorded, flight, progress)
+        drift = expected.diff(live)
+        return DatabaseState(recorded, None if drift else recorded, False, drift, recorded, flight)
     if not live.tables and not live.enums:
         return DatabaseState(None, None, True)
     scored = [(p, expected_shape(project, p, dialect).diff(live)) for p in project.phases]
@@ -83,6 +96,23 @@ def read_state(project: Project, conn: sa.Connection) -> DatabaseState:
             return DatabaseState(None, phase, False, [], phase)
     closest, diff = min(scored, key=lambda pd: len(pd[1]))
     return DatabaseState(None, None, False, diff, closest)
+
+
+def _progress(project: Project, conn: sa.Connection, phase: Phase, direction: str, live: SchemaShape) -> list[str]:
+    """What the in-flight step of `phase` has done, in its own terms: its indexes and its deferred keys."""
+    before = expected_shape(project, project.phase(phase.number - 1), conn.dialect) if phase.number > 1 else SchemaShape()
+    after = expected_shape(project, phase, conn.dialect)
+    added = [(t, i) for t, shape in after.tables.items() for i in shape.indexes
+             if i not in (before.tables[t].indexes if t in before.tables else {})]
+    out = []
+    if added:
+        built = sum(1 for t, i in added if t in live.tables and i in live.tables[t].indexes)
+        out.append(f"{built} of {len(added)} indexes built" if direction == "up"
+                   else f"{len(added) - built} of {len(added)} indexes dropped")
+    waiting = deferred.pending(conn, phase) if direction == "up" else []
+    if waiting:
+        out.append(f"foreign keys to add or validate: {', '.join(waiting)}")
+    return out
 
 
 def validate_phase(project: Project, conn: sa.Connection, phase: Phase, *, deferred: tuple[str, ...] = ()) -> None:

@@ -16,7 +16,7 @@ from . import additions, alembic_bridge, batches, blockers, deferred, dialect, r
 from .batches import BackfillProgress, BatchSettings
 from .errors import MigrateError
 from .phase import Phase, Project
-from .state import expected_shape, namespace_for, validate_phase
+from .state import expected_shape, live_shape, namespace_for, validate_phase
 
 BackfillCallback = Callable[[BackfillProgress], None]
 
@@ -119,6 +119,21 @@ class PhaseExecutor:
             self._retried(conn, f"phase {at.label}: {statement.split(' ON ')[0].lower()}",
                           lambda s=statement: _autocommit(conn, s, self.timeouts),
                           "run `gaingrid migrate up` again")
+
+    def revert_partial(self, conn: sa.Connection, phase: Phase, *, down: bool) -> None:
+        """Undo (`down`) an up of `phase` stopped before its version was stamped, or redo an
+        interrupted down of it, when part of it did commit: the parts of a revision that
+        commit on their own (indexes built or dropped CONCURRENTLY, see ddl.py) are idempotent,
+        so the revision is run again over them, in the direction that restores a whole phase."""
+        whole = self.project.phase(phase.number - 1) if down else phase
+        if not expected_shape(self.project, whole, conn.dialect).diff(live_shape(self.project, conn)):
+            conn.rollback()
+            return  # nothing of it committed
+        conn.rollback()
+        ns = namespace_for(self.project, conn)
+        cfg = alembic_bridge.config(self.project, ns, connection=conn, timeouts=self.timeouts)
+        alembic_bridge.stamp(cfg, phase.revision if down else self.project.phase(phase.number - 1).revision)
+        self.apply(conn, phase, down=down)
 
     def apply(self, conn: sa.Connection, phase: Phase, *, down: bool) -> None:
         arrive = self.project.phase(phase.number - 1) if down else phase

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -19,6 +20,7 @@ SUPPORTED = ("postgresql", "sqlite")
 # An arbitrary constant: every gaingrid migrator contends for the same advisory lock.
 _ADVISORY_LOCK_KEY = 0x6761696E67726964 & 0x7FFFFFFFFFFFFFFF
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+APPLICATION_NAME = "gaingrid-migrate"  # how operators (and the fault harness) find the migrator's sessions
 
 
 def parse_url(raw: str) -> sa.URL:
@@ -71,7 +73,18 @@ def create_engine(url: sa.URL, *, migrating: bool = False) -> sa.Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if migrating else "BEGIN")
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+    engine = sa.create_engine(url, pool_pre_ping=True,
+                              connect_args={"connect_timeout": 10, "application_name": APPLICATION_NAME})
+
+    @event.listens_for(engine, "connect")
+    def _check_client(dbapi_conn, _record):
+        # A killed migrator's statement is cancelled within a second instead of running on (PostgreSQL 14+).
+        if dbapi_conn.info.server_version >= 140000:
+            with dbapi_conn.cursor() as cursor:
+                cursor.execute("SET client_connection_check_interval = 1000")
+            dbapi_conn.commit()
+
+    return engine
 
 
 def connect(engine: sa.Engine) -> sa.Connection:
@@ -109,14 +122,35 @@ def foreign_key_violations(conn: sa.Connection, tables: list[str]) -> list[str]:
     return [f"{r[0]} rowid {r[1]} -> {r[2]}" for r in rows]
 
 
+LOCK_PATIENCE = 30.0  # seconds a migrator waits for another's lock: a killed one's session may still be ending
+
+
+def _holder(conn: sa.Connection) -> str:
+    row = conn.exec_driver_sql(
+        "SELECT a.pid, a.state, extract(epoch FROM now() - a.query_start)::int, left(a.query, 60) FROM pg_locks l "
+        "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted "
+        "AND (l.classid::bigint << 32 | l.objid::bigint) = %(key)s LIMIT 1", {"key": _ADVISORY_LOCK_KEY}).first()
+    conn.rollback()
+    return f" (pid {row[0]}, {row[1]}, {row[3]!r} for {row[2]} s)" if row else ""
+
+
 @contextmanager
 def migrator_lock(conn: sa.Connection) -> Iterator[None]:
-    """One migrator at a time: a session advisory lock, or a lock file beside the SQLite file."""
+    """One migrator at a time: a session advisory lock, or a lock file beside the SQLite file.
+
+    A migrator that was killed may leave its session running its last statement for a
+    moment (PostgreSQL notices the client is gone within client_connection_check_interval):
+    the lock is waited for, up to LOCK_PATIENCE seconds.
+    """
     if conn.dialect.name == "postgresql":
-        got = conn.exec_driver_sql(f"SELECT pg_try_advisory_lock({_ADVISORY_LOCK_KEY})").scalar()
+        deadline = time.monotonic() + LOCK_PATIENCE
+        while not conn.exec_driver_sql(f"SELECT pg_try_advisory_lock({_ADVISORY_LOCK_KEY})").scalar():
+            conn.commit()
+            if time.monotonic() > deadline:
+                raise MigrateError(f"another gaingrid migration holds the lock on this database{_holder(conn)}; "
+                                   "wait for it to finish, then run the command again")
+            time.sleep(0.5)
         conn.commit()
-        if not got:
-            raise MigrateError("another gaingrid migration holds the lock on this database; wait for it to finish")
         try:
             yield
         finally:
@@ -133,7 +167,8 @@ def migrator_lock(conn: sa.Connection) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise MigrateError("another gaingrid migration holds the lock on this database; wait for it to finish") from None
+            raise MigrateError("another gaingrid migration holds the lock on this database; "
+                               "wait for it to finish, then run the command again") from None
         yield
     finally:
         os.close(fd)

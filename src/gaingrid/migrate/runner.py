@@ -215,7 +215,7 @@ class Migrator:
             ns = namespace_for(self.project, conn)
             at = ledger.now()
             result = self._checks(conn, state.recorded, strict=strict, on_progress=on_progress)
-        engine = dialect.create_engine(self.url)
+        engine = dialect.create_engine(self.url, migrating=True)  # SQLite: a writing transaction from its start
         try:
             ledger.record(engine, ns, ledger.Entry(
                 state.recorded.number, "verify", at, ledger.now(), result.seconds, "ok" if result.ok else "failed",

@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 import uuid
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -49,12 +50,34 @@ def _as_postgres_user(cmd: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *cmd]
 
 
+@dataclass
+class Server:
+    """A running throwaway server: its admin URL, and what the fault harness needs to crash it."""
+
+    url: str
+    data: Path | None = None  # None: an external server (GAINGRID_TEST_PG_URL), which is never crashed
+    options: str = ""
+    log: Path | None = None
+
+    def _ctl(self, *args: str) -> None:
+        assert self.data is not None, "an external server is not stopped or started from here"
+        subprocess.run(_as_postgres_user([_pg_bin("pg_ctl"), "-D", str(self.data), *args]), check=True,
+                       capture_output=True)
+
+    def crash(self) -> None:
+        """`pg_ctl stop -m immediate` (no shutdown checkpoint: the next start runs crash recovery)."""
+        self._ctl("-m", "immediate", "stop")
+
+    def start(self) -> None:
+        self._ctl("-o", self.options, "-l", str(self.log), "-w", "start")
+
+
 @contextmanager
-def temporary_server(*, durable: bool = False) -> Iterator[str]:
-    """Start a server and yield its admin URL (SQLAlchemy form); stop it after."""
+def running(*, durable: bool = False) -> Iterator[Server]:
+    """Start a server (or take the external one) and yield it; stop it after."""
     external = os.environ.get(EXTERNAL_URL_ENV)
     if external:
-        yield external
+        yield Server(external)
         return
     root = Path(tempfile.mkdtemp(prefix="gaingrid-pg-"))
     data, sock = root / "data", root / "sock"
@@ -63,7 +86,6 @@ def temporary_server(*, durable: bool = False) -> Iterator[str]:
         shutil.chown(root, "postgres")
         shutil.chown(sock, "postgres")
     port = _free_port()
-    log = root / "server.log"
     subprocess.run(
         _as_postgres_user([_pg_bin("initdb"), "-D", str(data), "-U", "postgres",
                            "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]),
@@ -72,19 +94,21 @@ def temporary_server(*, durable: bool = False) -> Iterator[str]:
     durability = "on" if durable else "off"
     options = (f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync={durability} "
                f"-c synchronous_commit={durability} -c full_page_writes={durability} -c max_connections=200")
-    subprocess.run(
-        _as_postgres_user([_pg_bin("pg_ctl"), "-D", str(data), "-o", options,
-                           "-l", str(log), "-w", "start"]),
-        check=True, capture_output=True,
-    )
+    server = Server(f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", data, options, root / "server.log")
+    server.start()
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        yield server
     finally:
-        subprocess.run(
-            _as_postgres_user([_pg_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-            capture_output=True,
-        )
+        subprocess.run(_as_postgres_user([_pg_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+                       capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@contextmanager
+def temporary_server(*, durable: bool = False) -> Iterator[str]:
+    """Start a server and yield its admin URL (SQLAlchemy form); stop it after."""
+    with running(durable=durable) as server:
+        yield server.url
 
 
 def _libpq(url: str) -> str:

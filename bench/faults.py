@@ -1,7 +1,7 @@
 """Faults at every point of a migration, with the app writing: does one rerun always resume?
 
-    python bench/faults.py [--db postgresql|sqlite|both] [--rows 100000] [--kills 30] [--terminates 10]
-                           [--crashes 5] [--downs 8] [--sqlite-kills 20] [--no-load] [--seed 1]
+    python bench/faults.py [--db postgresql|sqlite|both] [--rows 100000] [--kills 30] [--terminates 12]
+                           [--crashes 7] [--downs 8] [--sqlite-kills 20] [--no-load] [--seed 1]
 
 PostgreSQL (production durability): SIGKILL of the migrator, pg_terminate_backend
 of its sessions, and `pg_ctl stop -m immediate` then a restart, each at named
@@ -140,8 +140,8 @@ def main() -> None:
     parser.add_argument("--db", choices=["postgresql", "sqlite", "both"], default="both")
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--kills", type=int, default=30)
-    parser.add_argument("--terminates", type=int, default=10)
-    parser.add_argument("--crashes", type=int, default=5)
+    parser.add_argument("--terminates", type=int, default=12)
+    parser.add_argument("--crashes", type=int, default=7)
     parser.add_argument("--downs", type=int, default=8)
     parser.add_argument("--sqlite-kills", type=int, default=20)
     parser.add_argument("--no-load", action="store_true")

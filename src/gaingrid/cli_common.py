@@ -32,7 +32,8 @@ def one_line_errors(command: Callable) -> Callable:
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         except SQLAlchemyError as exc:
             orig = getattr(exc, "orig", None)
-            message = "database error: " + (str(orig) if orig else str(exc)).strip().splitlines()[0]
+            message = ("database error: " + (str(orig) if orig else str(exc)).strip().splitlines()[0]
+                       + "; run `gaingrid migrate status` to see where the database stands")
         typer.echo(f"error: {message}", err=True)
         raise typer.Exit(1)
     return wrapper

@@ -95,7 +95,8 @@ def connect(engine: sa.Engine) -> sa.Connection:
         return conn
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc).splitlines()[0]
-        raise MigrateError(f"cannot connect to {redact(engine.url)}: {reason}") from None
+        raise MigrateError(f"cannot connect to {redact(engine.url)}: {reason}; check --database-url "
+                           "(or GAINGRID_DATABASE_URL)") from None
 
 
 @contextmanager

@@ -83,4 +83,5 @@ class Project:
         for p in self.phases:
             if p.revision == revision:
                 return p
-        raise MigrateError(f"the version record names revision {revision!r}, which this tool does not know")
+        raise MigrateError(f"the version record names revision {revision!r}, which this version of the tool does "
+                           "not know: use the version that migrated the database (see `gaingrid migrate history`)")

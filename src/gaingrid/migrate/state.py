@@ -67,7 +67,8 @@ def recorded_revision(project: Project, conn: sa.Connection) -> str | None:
         return None
     rows = conn.exec_driver_sql(f"SELECT version_num FROM {ns.qualified('alembic_version')}").fetchall()
     if len(rows) > 1:
-        raise MigrateError(f"the version record holds {len(rows)} revisions; expected one")
+        raise MigrateError(f"the version record holds {len(rows)} revisions; expected one: another tool changed "
+                           f"{ns.qualified('alembic_version')}; restore it from a backup")
     return rows[0][0] if rows else None
 
 
@@ -122,4 +123,5 @@ def validate_phase(project: Project, conn: sa.Connection, phase: Phase, *, defer
         expected, live = expected.without_foreign_keys(deferred), live.without_foreign_keys(deferred)
     diff = expected.diff(live)
     if diff:
-        raise MigrateError(f"after phase {phase.label} the schema differs from what is expected: " + "; ".join(diff))
+        raise MigrateError(f"after phase {phase.label} the schema differs from what is expected, so the phase was "
+                           f"rolled back: " + "; ".join(diff))

@@ -97,7 +97,8 @@ class PhaseExecutor:
             if getattr(exc.orig, "sqlstate", None) == "23503":
                 raise MigrateError(f"phase {phase.label}: foreign key {name} does not hold: {retry.first_line(exc)}; "
                                    f"see `gaingrid migrate quarantine`, fix the rows, then run `gaingrid migrate up`") from None
-            raise MigrateError(f"phase {phase.label}: {step} {name} failed: {retry.first_line(exc)}") from None
+            raise MigrateError(f"phase {phase.label}: {step} {name} failed: {retry.first_line(exc)}; the phase is "
+                               "applied, its keys are not: fix that, then run `gaingrid migrate up`") from None
 
     def _reshaped_and_children(self, conn: sa.Connection, before: Phase | None, after: Phase) -> list[str]:
         if conn.dialect.name != "sqlite":
@@ -176,7 +177,8 @@ class PhaseExecutor:
         except DBAPIError as exc:
             conn.rollback()
             raise MigrateError(f"phase {phase.label} {direction} failed and was rolled back: "
-                               f"{retry.first_line(exc)}") from None
+                               f"{retry.first_line(exc)}; fix that, then run `gaingrid migrate {direction}` "
+                               "again") from None
         self.support_indexes(conn, arrive, drops=True)  # a restored source table gets its index; an ended sync drops its own
 
 

@@ -52,7 +52,7 @@ GAINGRID = Project(
     script_location="gaingrid:migrations",
     metadata=metadata,
     namespace="gaingrid_migrate",
-    # Prisma's migration history, and the service's own table on SQLite (gaingrid.service.sessions;
-    # on PostgreSQL it lives in a schema of its own): no phase's schema.
-    foreign_tables=("_prisma_migrations", "gaingrid_service_token_version"),
+    # Prisma's migration history, and the service's own tables on SQLite (gaingrid.service; on
+    # PostgreSQL they live in a schema of their own): no phase's schema.
+    foreign_tables=("_prisma_migrations", "gaingrid_service_*"),
 )

@@ -1,6 +1,7 @@
 """A project's migration plan as data: its phases, in order."""
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -46,7 +47,10 @@ class Project:
     script_location: str
     metadata: sa.MetaData
     namespace: str
-    foreign_tables: tuple[str, ...] = field(default=())
+    foreign_tables: tuple[str, ...] = field(default=())  # other tools' tables: names or fnmatch patterns
+
+    def is_foreign(self, table: str) -> bool:
+        return any(fnmatch.fnmatchcase(table, pattern) for pattern in self.foreign_tables)
 
     def __post_init__(self) -> None:
         numbers = [p.number for p in self.phases]

@@ -55,8 +55,7 @@ def expected_shape(project: Project, phase: Phase, dialect: Dialect) -> SchemaSh
 
 def live_shape(project: Project, conn: sa.Connection) -> SchemaShape:
     ns = namespace_for(project, conn)
-    foreign = set(project.foreign_tables)
-    return shape_from_database(conn, ignore=lambda name: name in foreign or ns.owns(name),
+    return shape_from_database(conn, ignore=lambda name: project.is_foreign(name) or ns.owns(name),
                                ignore_index=ns.owns_index)
 
 

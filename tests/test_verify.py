@@ -324,3 +324,17 @@ def test_up_backs_up_first_from_the_cli(sqlite_url: str, tmp_path: Path) -> None
     skipped = CliRunner().invoke(app, ["migrate", "up", "--to", "3", "--no-backup", "--backup-dir", str(backups),
                                        "--database-url", sqlite_url])
     assert skipped.exit_code == 0 and len(list(backups.glob("*.manifest.json"))) == 1
+
+
+def test_a_dropped_sync_trigger_fails_verification_and_names_it(db_url):
+    migrator = legacy_database(db_url)
+    migrator.up()
+    trigger = "gaingrid_migrate_workout_log_upd"
+    engine = engine_for(migrator)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'DROP TRIGGER "{trigger}"' + ('' if db_url.startswith("sqlite") else ' ON "WorkoutExercise"'))
+    engine.dispose()
+    result = migrator.verify()
+    failed = [c for c in result.checks if not c.ok]
+    assert not result.ok and [c.name for c in failed] == ["workout_log: sync installed"]
+    assert trigger in failed[0].detail and "down --to 4" in failed[0].detail

@@ -5,7 +5,14 @@ Each phase's DDL is the Alembic revision of the same name in
 gaingrid/migrations/versions, and its expected schema is derived from the
 models' phase tags.
 """
+import gaingrid
 from gaingrid.migrate.backfill import Backfill, Parent, Reference
+from gaingrid.migrate.checks.backfill import BackfillMatches
+from gaingrid.migrate.checks.consistency import NewRowsConsistent
+from gaingrid.migrate.checks.legacy import LegacyUntouched
+from gaingrid.migrate.checks.schema import SchemaMatches
+from gaingrid.migrate.checks.sync import SyncInstalled
+from gaingrid.migrate.checks.validity import ConstraintsValid
 from gaingrid.migrate.phase import Phase, Project
 from gaingrid.models import metadata
 
@@ -33,17 +40,23 @@ WORKOUT_LOG = Backfill(
     },
 )
 
+# The first phase is the baseline another tool made: its rows are what they are (orphans in it
+# are the backfill's to quarantine). Each later phase checks what it added.
+CONSISTENT = NewRowsConsistent()
 PHASES = (
     Phase(1, "legacy", "the baseline Prisma created: User, Workout, Exercise, WorkoutExercise"),
-    Phase(2, "extend_user_model", "User gains timezone, lastLogin, isActive, weight, height, fitnessLevel, goals"),
-    Phase(3, "add_training_models", "new tables TrainingPlan and Reminder"),
+    Phase(2, "extend_user_model", "User gains timezone, lastLogin, isActive, weight, height, fitnessLevel, goals",
+          checks=(CONSISTENT,)),
+    Phase(3, "add_training_models", "new tables TrainingPlan and Reminder", checks=(CONSISTENT,)),
     Phase(4, "extend_exercise_model", "Exercise gains catalog fields and a link to a TrainingPlan",
-          deferred_foreign_keys=("Exercise_trainingPlanId_fkey",)),
+          deferred_foreign_keys=("Exercise_trainingPlanId_fkey",), checks=(CONSISTENT,)),
     Phase(5, "add_workout_log", "new table WorkoutLog, filled from WorkoutExercise and kept in step by triggers",
-          backfills=(WORKOUT_LOG,), deferred_foreign_keys=("WorkoutLog_userId_fkey", "WorkoutLog_exerciseId_fkey")),
-    Phase(6, "add_performance_indexes", "six indexes for the new queries, built without blocking writers"),
+          backfills=(WORKOUT_LOG,), deferred_foreign_keys=("WorkoutLog_userId_fkey", "WorkoutLog_exerciseId_fkey"),
+          checks=(CONSISTENT, SyncInstalled(WORKOUT_LOG), BackfillMatches(WORKOUT_LOG))),
+    Phase(6, "add_performance_indexes", "six indexes for the new queries, built without blocking writers",
+          checks=(CONSISTENT,)),
     Phase(7, "cleanup_old_workout_models", "drop WorkoutExercise (archived first); opt-in: up --to 7", opt_in=True,
-          retires=("workout_log",)),
+          retires=("workout_log",), checks=(CONSISTENT,)),
 )
 
 GAINGRID = Project(
@@ -55,4 +68,7 @@ GAINGRID = Project(
     # Prisma's migration history, and the service's own tables on SQLite (gaingrid.service; on
     # PostgreSQL they live in a schema of their own): no phase's schema.
     foreign_tables=("_prisma_migrations", "gaingrid_service_*"),
+    checks=(SchemaMatches(), ConstraintsValid(), LegacyUntouched()),
+    command="gaingrid migrate",
+    version=gaingrid.__version__,
 )

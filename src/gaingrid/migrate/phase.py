@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -28,6 +29,7 @@ class Phase:
     # row by row), then validated in a transaction of their own.
     deferred_foreign_keys: tuple[str, ...] = ()
     retires: tuple[str, ...] = ()  # backfills whose sync this phase ends (it drops their source)
+    checks: tuple[Any, ...] = ()  # checks.Check: what must hold of what this phase added
 
     @property
     def revision(self) -> str:
@@ -48,6 +50,9 @@ class Project:
     metadata: sa.MetaData
     namespace: str
     foreign_tables: tuple[str, ...] = field(default=())  # other tools' tables: names or fnmatch patterns
+    checks: tuple[Any, ...] = ()  # checks.Check: what must hold at every phase
+    command: str = "migrate"  # how the project's CLI runs the engine, for the next step an error names
+    version: str = "0"  # the project's release, recorded in the ledger
 
     def is_foreign(self, table: str) -> bool:
         return any(fnmatch.fnmatchcase(table, pattern) for pattern in self.foreign_tables)

@@ -70,5 +70,6 @@ GAINGRID = Project(
     foreign_tables=("_prisma_migrations", "gaingrid_service_*"),
     checks=(SchemaMatches(), ConstraintsValid(), LegacyUntouched()),
     command="gaingrid migrate",
+    title="GainGrid",
     version=gaingrid.__version__,
 )

@@ -18,14 +18,14 @@ def config(project: Project, namespace: Namespace, *, connection: sa.Connection 
            output: io.StringIO | None = None, timeouts: Timeouts = Timeouts()) -> Config:
     cfg = Config(output_buffer=output)
     cfg.set_main_option("script_location", project.script_location)
-    cfg.attributes["gaingrid.namespace"] = namespace
-    cfg.attributes["gaingrid.timeouts"] = timeouts
+    cfg.attributes["migrate.namespace"] = namespace
+    cfg.attributes["migrate.timeouts"] = timeouts
     if connection is not None:
         cfg.attributes["connection"] = connection
     if url is not None:
-        cfg.attributes["gaingrid.url"] = url
+        cfg.attributes["migrate.url"] = url
     if on_version_apply is not None:
-        cfg.attributes["gaingrid.on_version_apply"] = [on_version_apply]
+        cfg.attributes["migrate.on_version_apply"] = [on_version_apply]
     return cfg
 
 

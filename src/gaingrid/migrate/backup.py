@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from gaingrid import __version__
 
 from . import dialect, fingerprint, ledger
-from .errors import MigrateError
+from .errors import MigrateError, cli
 from .phase import Project
 from .state import live_shape, namespace_for, read_state
 
@@ -130,7 +130,7 @@ def _prepare_directory(directory: Path) -> None:
         if not directory.is_dir():
             directory.mkdir(mode=0o700, parents=True)
             os.chmod(directory, 0o700)  # mkdir's mode is subject to the umask
-        fd, probe = tempfile.mkstemp(dir=directory, prefix=".gaingrid-probe-")
+        fd, probe = tempfile.mkstemp(dir=directory, prefix=".backup-probe-")
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
@@ -266,7 +266,7 @@ def restore_backup(project: Project, url: sa.URL, path: Path, *, force: bool = F
             ledger.record(conn.engine, ns, entry)
             if problem:
                 raise MigrateError(f"the restore committed: the database now holds {backup.name}, but {problem}; "
-                                   "run `gaingrid migrate verify` to see where it stands")
+                                   f"run {cli('verify')} to see where it stands")
     return manifest
 
 

@@ -11,6 +11,7 @@ know the range is narrow).
 from __future__ import annotations
 
 from .backfill import SOURCE, BackfillSQL, q
+from .errors import NAMES
 from .retry import Timeouts
 
 NOW = "(now() AT TIME ZONE 'utc')"  # the bookkeeping keeps naive UTC timestamps
@@ -109,6 +110,6 @@ def script(sql: BackfillSQL, size: int, timeouts: Timeouts, patience: float) -> 
         f"EXIT WHEN (SELECT status FROM {checkpoint} WHERE name = '{sql.b.name}') = 'done'; END LOOP; END $gg$",
         f"DO $gg$ BEGIN FOR attempt IN 1..{tries} LOOP {revisit(sql, timeouts)}; COMMIT; "
         f"EXIT WHEN NOT {left}; PERFORM pg_sleep(1); END LOOP; IF {left} THEN RAISE EXCEPTION "
-        f"'backfill {sql.b.name}: rows are still held by other sessions; end them, then run gaingrid migrate up'; "
+        f"'backfill {sql.b.name}: rows are still held by other sessions; end them, then run {NAMES.get().command} up'; "
         f"END IF; END $gg$",
     ]

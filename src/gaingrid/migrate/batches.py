@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from . import batch_block, blockers, bookkeeping, retry
 from .backfill import SOURCE, Backfill, BackfillSQL, implied_references, q
-from .errors import MigrateError
+from .errors import MigrateError, cli
 from .namespace import Namespace
 from .throttle import Throttle
 
@@ -140,7 +140,7 @@ def _drain(conn: sa.Connection, batch: "_Batch", retries: retry.Retries, report:
             raise MigrateError(
                 f"backfill {batch.sql.b.name}: {left} rows are still held by other sessions after "
                 f"{REVISIT_PATIENCE:.0f} s" + (f" ({'; '.join(who)})" if who else "")
-                + "; end those transactions, then run `gaingrid migrate up` to resume")
+                + f"; end those transactions, then run {cli('up')} to resume")
         time.sleep(wait)
         wait = min(wait * 2, 2.0)
 

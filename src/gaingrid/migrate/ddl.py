@@ -21,7 +21,7 @@ def create_index(name: str, table: str, columns: Sequence[str]) -> None:
     if ctx.dialect.name != "postgresql":
         op.create_index(name, table, list(columns))
         return
-    timeouts = ctx.config.attributes["gaingrid.timeouts"]
+    timeouts = ctx.config.attributes["migrate.timeouts"]
     with ctx.autocommit_block():
         # Building CONCURRENTLY blocks no writer, but waits for every transaction already
         # running: it gets the long lock timeout, and the session gets its own back after.
@@ -44,7 +44,7 @@ def drop_index(name: str, table: str) -> None:
     if ctx.dialect.name != "postgresql":
         op.drop_index(name, table_name=table)
         return
-    timeouts = ctx.config.attributes["gaingrid.timeouts"]
+    timeouts = ctx.config.attributes["migrate.timeouts"]
     with ctx.autocommit_block():
         for setting in timeouts.settings("background"):
             op.execute(setting)

@@ -14,13 +14,17 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
-from .errors import MigrateError
+from .errors import NAMES, MigrateError
 
 SUPPORTED = ("postgresql", "sqlite")
-# An arbitrary constant: every gaingrid migrator contends for the same advisory lock.
+# An arbitrary constant: every migrator contends for the same advisory lock.
 _ADVISORY_LOCK_KEY = 0x6761696E67726964 & 0x7FFFFFFFFFFFFFFF
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-APPLICATION_NAME = "gaingrid-migrate"  # how operators (and the fault harness) find the migrator's sessions
+
+
+def application_name() -> str:
+    """How operators (and the fault harness) find the migrator's sessions in pg_stat_activity."""
+    return f"{NAMES.get().project}-migrate"
 
 
 def parse_url(raw: str) -> sa.URL:
@@ -74,7 +78,7 @@ def create_engine(url: sa.URL, *, migrating: bool = False) -> sa.Engine:
 
         return engine
     engine = sa.create_engine(url, pool_pre_ping=True,
-                              connect_args={"connect_timeout": 10, "application_name": APPLICATION_NAME})
+                              connect_args={"connect_timeout": 10, "application_name": application_name()})
 
     @event.listens_for(engine, "connect")
     def _check_client(dbapi_conn, _record):
@@ -148,7 +152,7 @@ def migrator_lock(conn: sa.Connection) -> Iterator[None]:
         while not conn.exec_driver_sql(f"SELECT pg_try_advisory_lock({_ADVISORY_LOCK_KEY})").scalar():
             conn.commit()
             if time.monotonic() > deadline:
-                raise MigrateError(f"another gaingrid migration holds the lock on this database{_holder(conn)}; "
+                raise MigrateError(f"another migration holds the lock on this database{_holder(conn)}; "
                                    "wait for it to finish, then run the command again")
             time.sleep(0.5)
         conn.commit()
@@ -168,7 +172,7 @@ def migrator_lock(conn: sa.Connection) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise MigrateError("another gaingrid migration holds the lock on this database; "
+            raise MigrateError("another migration holds the lock on this database; "
                                "wait for it to finish, then run the command again") from None
         yield
     finally:

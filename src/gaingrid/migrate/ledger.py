@@ -12,9 +12,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-import gaingrid
-
 from . import bookkeeping, fingerprint
+from .errors import NAMES
 from .namespace import Namespace
 from .phase import Phase, Project
 
@@ -45,7 +44,7 @@ class Entry:
     script_sha256: str | None = None
     details: dict = field(default_factory=dict)
     operator: str = field(default_factory=operator)
-    tool_version: str = gaingrid.__version__
+    tool_version: str = field(default_factory=lambda: NAMES.get().version)
     run: str | None = None
     id: int | None = None
 

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from .backfill import Backfill
-from .errors import MigrateError
+from .errors import MigrateError, cli
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,7 @@ class Project:
     foreign_tables: tuple[str, ...] = field(default=())  # other tools' tables: names or fnmatch patterns
     checks: tuple[Any, ...] = ()  # checks.Check: what must hold at every phase
     command: str = "migrate"  # how the project's CLI runs the engine, for the next step an error names
+    title: str = "Database"  # the project's name as people read it (reports)
     version: str = "0"  # the project's release, recorded in the ledger
 
     def is_foreign(self, table: str) -> bool:
@@ -93,4 +94,4 @@ class Project:
             if p.revision == revision:
                 return p
         raise MigrateError(f"the version record names revision {revision!r}, which this version of the tool does "
-                           "not know: use the version that migrated the database (see `gaingrid migrate history`)")
+                           f"not know: use the version that migrated the database (see {cli('history')})")

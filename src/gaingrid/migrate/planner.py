@@ -41,9 +41,9 @@ class Planner:
     def _header(self, direction: str, start: int, target: int) -> list[str] | str:
         dialect = "PostgreSQL" if self.pg else "SQLite"
         lines = [
-            f"-- gaingrid migrate {direction}: phase {start} to {target}, {dialect}, rendered without a database.",
-            "-- The statements `gaingrid migrate` sends, in its order; run as it stands with",
-            "-- " + ("psql -X -v ON_ERROR_STOP=1 -f plan.sql" if self.pg else "sqlite3 gaingrid.db < plan.sql") + ".",
+            f"-- {self.project.command} {direction}: phase {start} to {target}, {dialect}, rendered without a database.",
+            f"-- The statements `{self.project.command}` sends, in its order; run as it stands with",
+            "-- " + ("psql -X -v ON_ERROR_STOP=1 -f plan.sql" if self.pg else "sqlite3 DATABASE < plan.sql") + ".",
             "-- Around them the command takes a backup, records a baseline fingerprint and the ledger",
             f'-- in "{self.ns.name}", verifies each phase, paces the backfill, and retries a step whose',
             "-- lock wait times out. None of that touches the application's tables.",

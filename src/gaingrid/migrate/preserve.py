@@ -15,7 +15,7 @@ from .namespace import Namespace
 
 
 def _namespace() -> Namespace:
-    return op.get_context().config.attributes["gaingrid.namespace"]
+    return op.get_context().config.attributes["migrate.namespace"]
 
 
 def _archive(label: str, table: str) -> str:

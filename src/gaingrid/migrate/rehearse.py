@@ -56,7 +56,7 @@ def _legacy_fingerprint(project: Project, url: sa.URL) -> fingerprint.Fingerprin
 @contextmanager
 def _clone(project: Project, url: sa.URL) -> Iterator[sa.URL]:
     if url.get_backend_name() == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="gaingrid-rehearsal-") as tmp:
+        with tempfile.TemporaryDirectory(prefix=f"{project.name}-rehearsal-") as tmp:
             target = Path(tmp) / "clone.db"
             # The online backup API: a consistent copy even while the app writes.
             source = sqlite3.connect(f"file:{url.database}?mode=ro", uri=True)
@@ -102,7 +102,7 @@ def _clone_from_backup(project: Project, url: sa.URL, conn: sa.Connection, name:
     from .backup import create_backup, restore_backup
 
     conn.exec_driver_sql(f"CREATE DATABASE {q(name)}")
-    with tempfile.TemporaryDirectory(prefix="gaingrid-rehearsal-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"{project.name}-rehearsal-") as tmp:
         path, _ = create_backup(project, url, Path(tmp) / "backup")
         restore_backup(project, url.set(database=name), path, force=True)  # into the clone, on purpose
 

@@ -75,9 +75,10 @@ def _checks(verification: dict) -> str:
     return "<table><tr><th>phase</th><th>check</th><th>result</th><th>detail</th></tr>" + "".join(rows) + "</table>"
 
 
-def render(database: str, phase_label: str, entries: list[Entry], generated: datetime) -> str:
+def render(database: str, phase_label: str, entries: list[Entry], generated: datetime, *, title: str,
+           command: str) -> str:
     steps, verify = last_run(entries)
-    body = [f"<h1>GainGrid migration report</h1><p class='muted'>{escape(database)} · now at phase "
+    body = [f"<h1>{escape(title)}</h1><p class='muted'>{escape(database)} · now at phase "
             f"{escape(phase_label)} · generated {generated:%Y-%m-%d %H:%M:%S} UTC</p>"]
     if not steps:
         body.append("<p>No migration has run on this database yet.</p>")
@@ -104,7 +105,7 @@ def render(database: str, phase_label: str, entries: list[Entry], generated: dat
                                               or "<p class='warn'>None: the run was made with --no-backup.</p>"))
     verification = (verify.details if verify else (steps[-1].details if steps else {})).get("verification")
     if verification:
-        source = "gaingrid migrate verify" if verify else f"the automatic check after phase {steps[-1].phase}"
+        source = f"{command} verify" if verify else f"the automatic check after phase {steps[-1].phase}"
         body.append(f"<h2>Verification ({escape(source)})</h2>" + _checks(verification))
-    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>GainGrid migration report</title>"
+    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>"
             f"<style>{_CSS}</style></head><body>{''.join(body)}</body></html>")

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from . import alembic_bridge, batches, dialect, fingerprint, inflight, ledger, retry
 from .batches import DEFAULT_BATCH_SIZE, BackfillProgress, BatchSettings
-from .errors import MigrateError
+from .errors import NAMES, MigrateError, Names, cli
 from .parallel import default_jobs
 from .phase import Phase, Project
 from .state import DatabaseState, namespace_for, read_state
@@ -56,6 +56,7 @@ class Migrator:
                  lock_retries: int = retry.Policy.attempts - 1,
                  jobs: int | None = None, report: Callable[[str], None] | None = None) -> None:
         self.project = project
+        NAMES.set(Names(project.command, project.name, project.version))
         self.url = dialect.parse_url(url) if isinstance(url, str) else url
         self.timeouts = retry.Timeouts(blocking=lock_timeout)
         if jobs is not None and jobs < 1:
@@ -135,7 +136,7 @@ class Migrator:
         if current and not state.managed:
             raise MigrateError(
                 f"the database has no version record but its schema is phase {current}: "
-                "run `gaingrid migrate adopt` first"
+                f"run {cli('adopt')} first"
             )
         if down:
             if to is None:
@@ -161,7 +162,7 @@ class Migrator:
             if state.managed:
                 raise MigrateError(f"the database is already managed, at phase {state.recorded.label}")
             if state.empty:
-                raise MigrateError("the database is empty: there is nothing to adopt; run `gaingrid migrate up`")
+                raise MigrateError(f"the database is empty: there is nothing to adopt; run {cli('up')}")
             _refuse_unusable(state)
             assert state.matched is not None
             with dialect.migrator_lock(conn):
@@ -196,7 +197,7 @@ class Migrator:
             with dialect.migrator_lock(conn):
                 state = read_state(self.project, conn)
                 if not state.managed:
-                    raise MigrateError("the database has no version record: run `gaingrid migrate up` first")
+                    raise MigrateError(f"the database has no version record: run {cli('up')} first")
                 phase = state.recorded
                 if not phase.backfills:
                     raise MigrateError(f"phase {phase.label} has no backfill; the backfill belongs to a later phase")
@@ -211,7 +212,7 @@ class Migrator:
         with self._snapshot() as conn:
             state = read_state(self.project, conn)
             if not state.managed:
-                raise MigrateError("the database has no version record: run `gaingrid migrate adopt` or `up` first")
+                raise MigrateError(f"the database has no version record: run {cli('adopt')} or {cli('up')} first")
             ns = namespace_for(self.project, conn)
             at = ledger.now()
             result = self._checks(conn, state.recorded, strict=strict, on_progress=on_progress)
@@ -240,7 +241,8 @@ class Migrator:
             state = read_state(self.project, conn)
             entries = ledger.entries(conn, namespace_for(self.project, conn))
         label = state.recorded.label if state.recorded else "none (no version record)"
-        return report.render(dialect.redact(self.url), label, entries, ledger.now())
+        return report.render(dialect.redact(self.url), label, entries, ledger.now(),
+                             title=f"{self.project.title} migration report", command=self.project.command)
 
     def warnings(self) -> list[str]:
         """Applied migration scripts that changed since they ran."""
@@ -353,7 +355,7 @@ class Migrator:
             if not check.ok:
                 failed = next(c for c in check.checks if not (c.ok or c.warning))
                 raise MigrateError(f"phase {phase.label} {kind}: verification failed: {failed.name}: {failed.detail}; "
-                                   "see `gaingrid migrate verify`")
+                                   f"see {cli('verify')}")
             inflight.clear(conn, ns)
             entry.outcome = "ok"
         except Exception as exc:
@@ -381,10 +383,10 @@ def _refuse_unusable(state: DatabaseState) -> None:
     if state.managed and state.differences:
         raise MigrateError(
             f"schema drift: the database is recorded at phase {state.recorded.label} but differs from it "
-            f"({len(state.differences)} differences: {state.differences[0]}…); run `gaingrid migrate status`"
+            f"({len(state.differences)} differences: {state.differences[0]}…); run {cli('status')}"
         )
     if not state.managed and not state.empty and state.matched is None:
         raise MigrateError(
             f"the schema matches no phase (closest: phase {state.closest.label}, "
-            f"{len(state.differences)} differences); run `gaingrid migrate status` for the list"
+            f"{len(state.differences)} differences); run {cli('status')} for the list"
         )

@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 
 from . import additions, alembic_bridge, batches, blockers, deferred, dialect, retry
 from .batches import BackfillProgress, BatchSettings
-from .errors import MigrateError
+from .errors import MigrateError, cli
 from .phase import Phase, Project
 from .state import expected_shape, live_shape, namespace_for, validate_phase
 
@@ -91,14 +91,14 @@ class PhaseExecutor:
 
         try:
             self._retried(conn, f"phase {phase.label}: {step} {name}", run,
-                          "the phase is applied but its keys are not finished: run `gaingrid migrate up` to finish it")
+                          f"the phase is applied but its keys are not finished: run {cli('up')} to finish it")
         except DBAPIError as exc:
             conn.rollback()
             if getattr(exc.orig, "sqlstate", None) == "23503":
                 raise MigrateError(f"phase {phase.label}: foreign key {name} does not hold: {retry.first_line(exc)}; "
-                                   f"see `gaingrid migrate quarantine`, fix the rows, then run `gaingrid migrate up`") from None
+                                   f"see {cli('quarantine')}, fix the rows, then run {cli('up')}") from None
             raise MigrateError(f"phase {phase.label}: {step} {name} failed: {retry.first_line(exc)}; the phase is "
-                               "applied, its keys are not: fix that, then run `gaingrid migrate up`") from None
+                               f"applied, its keys are not: fix that, then run {cli('up')}") from None
 
     def _reshaped_and_children(self, conn: sa.Connection, before: Phase | None, after: Phase) -> list[str]:
         if conn.dialect.name != "sqlite":
@@ -119,7 +119,7 @@ class PhaseExecutor:
         for statement in additions.indexes(self.project, ns, at, now, drops=drops):
             self._retried(conn, f"phase {at.label}: {statement.split(' ON ')[0].lower()}",
                           lambda s=statement: _autocommit(conn, s, self.timeouts),
-                          "run `gaingrid migrate up` again")
+                          f"run {cli('up')} again")
 
     def revert_partial(self, conn: sa.Connection, phase: Phase, *, down: bool) -> None:
         """Undo (`down`) an up of `phase` stopped before its version was stamped, or redo an
@@ -173,11 +173,11 @@ class PhaseExecutor:
         direction = "down" if down else "up"
         try:
             self._retried(conn, f"phase {phase.label} {direction}", migrate,
-                          f"the phase was rolled back; rerun `gaingrid migrate {direction}` when they end")
+                          f"the phase was rolled back; rerun {cli(direction)} when they end")
         except DBAPIError as exc:
             conn.rollback()
             raise MigrateError(f"phase {phase.label} {direction} failed and was rolled back: "
-                               f"{retry.first_line(exc)}; fix that, then run `gaingrid migrate {direction}` "
+                               f"{retry.first_line(exc)}; fix that, then run {cli(direction)} "
                                "again") from None
         self.support_indexes(conn, arrive, drops=True)  # a restored source table gets its index; an ended sync drops its own
 

@@ -155,7 +155,7 @@ class SyncObject:
 
     @property
     def digest(self) -> str:
-        return "gaingrid-sync " + hashlib.sha256(self.create.encode()).hexdigest()[:16]
+        return "sync " + hashlib.sha256(self.create.encode()).hexdigest()[:16]
 
 
 _DROP_ORDER = {"trigger": 0, "function": 1, "table": 2}

@@ -8,7 +8,7 @@ transaction commits.
 from alembic import context
 
 config = context.config
-namespace = config.attributes["gaingrid.namespace"]
+namespace = config.attributes["migrate.namespace"]
 common = dict(
     version_table=namespace.table_name("alembic_version"),
     version_table_schema=namespace.schema,
@@ -19,14 +19,14 @@ common = dict(
 
 if context.is_offline_mode():
     context.configure(
-        url=config.attributes["gaingrid.url"], literal_binds=True,
-        on_version_apply=config.attributes.get("gaingrid.on_version_apply", ()), **common,
+        url=config.attributes["migrate.url"], literal_binds=True,
+        on_version_apply=config.attributes.get("migrate.on_version_apply", ()), **common,
     )
     context.run_migrations()
 else:
     context.configure(
         connection=config.attributes["connection"],
-        on_version_apply=config.attributes.get("gaingrid.on_version_apply", ()),
+        on_version_apply=config.attributes.get("migrate.on_version_apply", ()),
         **common,
     )
     context.run_migrations()

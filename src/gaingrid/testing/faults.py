@@ -59,6 +59,7 @@ PG_POINTS_DOWN = {
     "verify": r"hash_record_extended|pg_export_snapshot",
 }
 TARGET = {"up": 6, "down": 4}
+MIGRATOR = f"{GAINGRID.name}-migrate"  # the migrator's sessions' application_name (dialect.application_name)
 # SQLite: a point is a window of the step, as a first run timed it (see `timeline`).
 SQLITE_POINTS = ["phase 2 up", "phase 3 up", "phase 4 table rebuild", "phase 4 up: its verification", "phase 5 up",
                  "backfill", "phase 5 up: its verification", "phase 6 up", "phase 6 up: its verification",
@@ -165,7 +166,7 @@ class _Watch:
             while time.monotonic() < deadline and self.proc.poll() is None:
                 for (query,) in conn.execute(
                         "SELECT query FROM pg_stat_activity WHERE application_name = %s AND state = 'active' "
-                        "AND datname = current_database()", (dialect.APPLICATION_NAME,)):
+                        "AND datname = current_database()", (MIGRATOR,)):
                     if regex.search(query or ""):
                         return True
                 time.sleep(0.002)
@@ -177,7 +178,7 @@ class _Watch:
         elif fault == "terminate":
             with psycopg.connect(libpq_url(self.url), autocommit=True) as conn:
                 conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
-                             (dialect.APPLICATION_NAME,))
+                             (MIGRATOR,))
         elif fault == "crash":
             assert self.server is not None
             self.server.crash()

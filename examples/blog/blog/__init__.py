@@ -1,0 +1,1 @@
+"""A small blog whose posts become articles: a second project on the gaingrid migration engine."""

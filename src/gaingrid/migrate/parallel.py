@@ -23,7 +23,7 @@ from typing import Callable, Sequence, TypeVar
 
 import sqlalchemy as sa
 
-from . import dialect
+from . import dialects
 
 T = TypeVar("T")
 Task = Callable[[sa.Connection], T]
@@ -78,28 +78,15 @@ class Readers:
     def _open_extra(self, n: int) -> list[sa.Connection]:
         """Up to n more connections that see the coordinator's snapshot; fewer if they cannot."""
         assert self.engine is not None
-        if self.conn.dialect.name == "postgresql":
-            snapshot = self.conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
-        else:
-            if self.conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal":
-                return []  # readers do not block writers there: no way to share the snapshot
-            self.conn.exec_driver_sql("SELECT 1 FROM sqlite_master LIMIT 1").all()  # hold the shared lock from here
+        dialect = dialects.of(self.conn)
+        snapshot = dialect.export_snapshot(self.conn)
+        if snapshot is None:
+            return []
         opened = []
         for _ in range(n):
             conn = self.engine.connect()
             try:
-                if conn.dialect.name == "postgresql":
-                    conn = conn.execution_options(isolation_level="REPEATABLE READ")
-                    conn.begin()
-                    conn.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
-                    conn.exec_driver_sql("SET TRANSACTION READ ONLY")
-                else:
-                    # A writer waiting to commit (it waits for our shared lock) keeps new readers
-                    # out: waiting for it would be a deadlock, so read on fewer connections.
-                    conn.begin()
-                    conn.exec_driver_sql("PRAGMA busy_timeout = 0")
-                    conn.exec_driver_sql("SELECT 1 FROM sqlite_master LIMIT 1").all()
-                    conn.exec_driver_sql(f"PRAGMA busy_timeout = {dialect.SQLITE_BUSY_TIMEOUT_MS}")
+                conn = dialect.adopt_snapshot(conn, snapshot)
             except sa.exc.OperationalError:
                 conn.close()
                 break

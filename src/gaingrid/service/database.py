@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from gaingrid.migrate import dialect
+from gaingrid.migrate.dialects.sqlite import BUSY_TIMEOUT_MS as SQLITE_BUSY_TIMEOUT_MS
 from gaingrid.migrate.errors import MigrateError
 
 from . import dates
@@ -45,13 +46,13 @@ def _sqlite_engine(url: sa.URL) -> sa.Engine:
     if database and database != ":memory:" and not Path(database).parent.exists():
         raise MigrateError(f"cannot open database {dialect.redact(url)}: "
                            f"directory {Path(database).parent} does not exist")
-    engine = sa.create_engine(url, connect_args={"timeout": dialect.SQLITE_BUSY_TIMEOUT_MS / 1000})
+    engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
         dbapi_conn.isolation_level = None  # no implicit BEGIN from the driver
         dbapi_conn.execute("PRAGMA foreign_keys=ON")
-        dbapi_conn.execute(f"PRAGMA busy_timeout={dialect.SQLITE_BUSY_TIMEOUT_MS}")
+        dbapi_conn.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         if database and database != ":memory:":
             dbapi_conn.execute("PRAGMA journal_mode=WAL")
 

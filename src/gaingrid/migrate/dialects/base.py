@@ -1,11 +1,44 @@
 """What every database's dialect object answers."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 import sqlalchemy as sa
+
+LOCK_PATIENCE = 30.0  # seconds a migrator waits for another's lock: a killed one's session may still be ending
 
 
 class Dialect:
     name: str
+
+    def normalize_url(self, url: sa.URL) -> sa.URL:
+        return url
+
+    def create_engine(self, url: sa.URL, *, migrating: bool) -> sa.Engine:
+        """An engine whose transactions really cover DDL. `migrating`: for the migrator's own work."""
+        raise NotImplementedError
+
+    @contextmanager
+    def migrator_lock(self, conn: sa.Connection) -> Iterator[None]:
+        """One migrator at a time."""
+        raise NotImplementedError
+        yield
+
+    def set_timeouts(self, conn: sa.Connection, timeouts) -> None:
+        """The migrator's session waits at most `timeouts.blocking` for a lock (where the database can say so)."""
+
+    def export_snapshot(self, conn: sa.Connection) -> str | None:
+        """Let other connections see `conn`'s snapshot: a token for adopt_snapshot, or None if they cannot."""
+        return None
+
+    def adopt_snapshot(self, conn: sa.Connection, snapshot: str) -> sa.Connection:
+        """`conn`, in a read transaction that sees the exporting connection's snapshot (OperationalError: it cannot)."""
+        raise NotImplementedError
+
+    def foreign_key_violations(self, conn: sa.Connection, tables: list[str]) -> list[str]:
+        """Rows of `tables` that break a foreign key, where the migrator does not let the database enforce them."""
+        return []
 
     def invalid_objects(self, conn: sa.Connection) -> list[str] | None:
         """Indexes and constraints a failed or half-done step left invalid; None: the database has no such state."""

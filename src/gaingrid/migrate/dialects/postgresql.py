@@ -1,13 +1,79 @@
 """PostgreSQL."""
 from __future__ import annotations
 
-import sqlalchemy as sa
+import time
+from contextlib import contextmanager
+from typing import Iterator
 
-from .base import Dialect
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from ..errors import NAMES, MigrateError
+from .base import LOCK_PATIENCE, Dialect
+
+# An arbitrary constant: every migrator contends for the same advisory lock.
+_ADVISORY_LOCK_KEY = 0x6761696E67726964 & 0x7FFFFFFFFFFFFFFF
+
+
+def application_name() -> str:
+    """How operators (and the fault harness) find the migrator's sessions in pg_stat_activity."""
+    return f"{NAMES.get().project}-migrate"
 
 
 class PostgreSQL(Dialect):
     name = "postgresql"
+
+    def normalize_url(self, url: sa.URL) -> sa.URL:
+        return url.set(drivername="postgresql+psycopg") if url.get_driver_name() in ("", "psycopg2") else url
+
+    def create_engine(self, url: sa.URL, *, migrating: bool) -> sa.Engine:
+        engine = sa.create_engine(url, pool_pre_ping=True,
+                                  connect_args={"connect_timeout": 10, "application_name": application_name()})
+
+        @event.listens_for(engine, "connect")
+        def _check_client(dbapi_conn, _record):
+            # A killed migrator's statement is cancelled within a second instead of running on (PostgreSQL 14+).
+            if dbapi_conn.info.server_version >= 140000:
+                with dbapi_conn.cursor() as cursor:
+                    cursor.execute("SET client_connection_check_interval = 1000")
+                dbapi_conn.commit()
+
+        return engine
+
+    @contextmanager
+    def migrator_lock(self, conn: sa.Connection) -> Iterator[None]:
+        """A session advisory lock. A migrator that was killed may leave its session running its
+        last statement for a moment (until client_connection_check_interval notices): the lock
+        is waited for, up to LOCK_PATIENCE seconds."""
+        deadline = time.monotonic() + LOCK_PATIENCE
+        while not conn.exec_driver_sql(f"SELECT pg_try_advisory_lock({_ADVISORY_LOCK_KEY})").scalar():
+            conn.commit()
+            if time.monotonic() > deadline:
+                raise MigrateError(f"another migration holds the lock on this database{_holder(conn)}; "
+                                   "wait for it to finish, then run the command again")
+            time.sleep(0.5)
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.rollback()
+            conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_ADVISORY_LOCK_KEY})")
+            conn.commit()
+
+    def set_timeouts(self, conn: sa.Connection, timeouts) -> None:
+        for statement in timeouts.settings("blocking"):
+            conn.exec_driver_sql(statement)
+        conn.commit()
+
+    def export_snapshot(self, conn: sa.Connection) -> str | None:
+        return conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()  # as pg_dump --jobs does
+
+    def adopt_snapshot(self, conn: sa.Connection, snapshot: str) -> sa.Connection:
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        conn.begin()
+        conn.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+        conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+        return conn
 
     def invalid_objects(self, conn: sa.Connection) -> list[str]:
         return [r[0] for r in conn.exec_driver_sql(
@@ -19,3 +85,12 @@ class PostgreSQL(Dialect):
     def validated(self, conn: sa.Connection, constraint: str) -> bool:
         return bool(conn.exec_driver_sql("SELECT convalidated FROM pg_constraint WHERE conname = %(n)s",
                                          {"n": constraint}).scalar())
+
+
+def _holder(conn: sa.Connection) -> str:
+    row = conn.exec_driver_sql(
+        "SELECT a.pid, a.state, extract(epoch FROM now() - a.query_start)::int, left(a.query, 60) FROM pg_locks l "
+        "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted "
+        "AND (l.classid::bigint << 32 | l.objid::bigint) = %(key)s LIMIT 1", {"key": _ADVISORY_LOCK_KEY}).first()
+    conn.rollback()
+    return f" (pid {row[0]}, {row[1]}, {row[3]!r} for {row[2]} s)" if row else ""

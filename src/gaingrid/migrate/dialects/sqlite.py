@@ -1,13 +1,88 @@
 """SQLite."""
 from __future__ import annotations
 
-import sqlalchemy as sa
+import fcntl
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
 
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from ..errors import MigrateError
 from .base import Dialect
+
+BUSY_TIMEOUT_MS = 30_000
 
 
 class SQLite(Dialect):
     name = "sqlite"
+
+    def create_engine(self, url: sa.URL, *, migrating: bool) -> sa.Engine:
+        """`migrating` turns foreign-key enforcement off for the connection: a table rebuild (copy,
+        drop, rename) must not fire ON DELETE CASCADE; the migrator runs PRAGMA foreign_key_check
+        before it commits instead. Its transactions take the write lock from the start."""
+        database = url.database
+        if database and database != ":memory:" and not Path(database).parent.exists():
+            raise MigrateError(f"cannot open database {url.render_as_string(hide_password=True)}: directory "
+                               f"{Path(database).parent} does not exist")
+        engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn, _record):
+            # pysqlite would otherwise run DDL outside any transaction.
+            dbapi_conn.isolation_level = None
+            dbapi_conn.execute(f"PRAGMA foreign_keys={'OFF' if migrating else 'ON'}")
+            dbapi_conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if migrating else "BEGIN")
+
+        return engine
+
+    @contextmanager
+    def migrator_lock(self, conn: sa.Connection) -> Iterator[None]:
+        """A lock file beside the database file (the kernel releases it when a killed migrator dies)."""
+        database = conn.engine.url.database
+        if not database or database == ":memory:":
+            yield
+            return
+        fd = os.open(f"{database}.migrate-lock", os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise MigrateError("another migration holds the lock on this database; "
+                                   "wait for it to finish, then run the command again") from None
+            yield
+        finally:
+            os.close(fd)
+
+    def export_snapshot(self, conn: sa.Connection) -> str | None:
+        """The coordinator's shared lock keeps writers from committing, so every reader sees the same
+        data. In WAL mode readers do not block writers: there is no way to share the snapshot."""
+        if conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal":
+            return None
+        conn.exec_driver_sql("SELECT 1 FROM sqlite_master LIMIT 1").all()  # hold the shared lock from here
+        return ""
+
+    def adopt_snapshot(self, conn: sa.Connection, snapshot: str) -> sa.Connection:
+        # A writer waiting to commit (it waits for the coordinator's shared lock) keeps new readers
+        # out: waiting for it would be a deadlock, so this reader gives up at once (OperationalError).
+        conn.begin()
+        conn.exec_driver_sql("PRAGMA busy_timeout = 0")
+        conn.exec_driver_sql("SELECT 1 FROM sqlite_master LIMIT 1").all()
+        conn.exec_driver_sql(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return conn
+
+    def foreign_key_violations(self, conn: sa.Connection, tables: list[str]) -> list[str]:
+        """Checked by the migrator, which runs with enforcement off (see create_engine)."""
+        present = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        rows = [r for t in tables if t in present
+                for r in conn.exec_driver_sql(f'PRAGMA foreign_key_check("{t}")').fetchall()]
+        return [f"{r[0]} rowid {r[1]} -> {r[2]}" for r in rows]
 
     def orphans(self, conn: sa.Connection, table: str, fks: list[sa.ForeignKeyConstraint]) -> dict[str, int]:
         # One pass checks every key of the table, cheaper than a NOT EXISTS scan per key.

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from .dialects.base import quote
 from .namespace import Namespace
 
 SOURCE = "s"
@@ -55,8 +56,7 @@ class Backfill:
         object.__setattr__(self, "parent_columns", used)
 
 
-def q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+q = quote  # the engine's one way to quote a name (dialects/base.py)
 
 
 def expr(ref: str) -> str:

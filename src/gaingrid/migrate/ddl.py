@@ -11,9 +11,11 @@ from typing import Sequence
 
 from alembic import op
 
+from .dialects.base import quote
+
 
 def _cols(columns: Sequence[str]) -> str:
-    return ", ".join(f'"{c}"' for c in columns)
+    return ", ".join(quote(c) for c in columns)
 
 
 def create_index(name: str, table: str, columns: Sequence[str]) -> None:
@@ -34,7 +36,7 @@ def create_index(name: str, table: str, columns: Sequence[str]) -> None:
             f"AND n.nspname = current_schema() AND NOT i.indisvalid) THEN "
             f"EXECUTE 'DROP INDEX \"{name}\"'; END IF; END $gg$"
         )
-        op.execute(f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{name}" ON "{table}" ({_cols(columns)})')
+        op.execute(f'CREATE INDEX CONCURRENTLY IF NOT EXISTS {quote(name)} ON {quote(table)} ({_cols(columns)})')
         for setting in timeouts.settings("blocking"):
             op.execute(setting)
 
@@ -48,7 +50,7 @@ def drop_index(name: str, table: str) -> None:
     with ctx.autocommit_block():
         for setting in timeouts.settings("background"):
             op.execute(setting)
-        op.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"')
+        op.execute(f'DROP INDEX CONCURRENTLY IF EXISTS {quote(name)}')
         for setting in timeouts.settings("blocking"):
             op.execute(setting)
 
@@ -62,6 +64,6 @@ def add_foreign_key_not_valid(name: str, table: str, columns: Sequence[str], tar
     deferred_foreign_keys), so no lock is held across the table scan.
     """
     op.execute(
-        f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" FOREIGN KEY ({_cols(columns)}) '
-        f'REFERENCES "{target}" ({_cols(target_columns)}) ON DELETE {ondelete} ON UPDATE {onupdate} NOT VALID'
+        f'ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} FOREIGN KEY ({_cols(columns)}) '
+        f'REFERENCES {quote(target)} ({_cols(target_columns)}) ON DELETE {ondelete} ON UPDATE {onupdate} NOT VALID'
     )

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from .dialects.base import quote
+
 
 @dataclass(frozen=True)
 class Namespace:
@@ -24,8 +26,8 @@ class Namespace:
 
     def qualified(self, name: str) -> str:
         """A quoted, schema-qualified name for raw SQL."""
-        table = f'"{self.table_name(name)}"'
-        return f'"{self.schema}".{table}' if self.schema else table
+        table = quote(self.table_name(name))
+        return f"{quote(self.schema)}.{table}" if self.schema else table
 
     def owns(self, table: str) -> bool:
         return self.schema is None and table.startswith(f"{self.name}_")
@@ -36,4 +38,4 @@ class Namespace:
 
     def ensure(self, conn: sa.Connection) -> None:
         if self.schema:
-            conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+            conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {quote(self.schema)}")

@@ -11,6 +11,8 @@ from typing import Sequence
 
 from alembic import op
 
+from .dialects.base import quote
+
 from .namespace import Namespace
 
 
@@ -23,7 +25,7 @@ def _archive(label: str, table: str) -> str:
 
 
 def _cols(columns: Sequence[str]) -> str:
-    return ", ".join(f'"{c}"' for c in columns)
+    return ", ".join(quote(c) for c in columns)
 
 
 def _literal(text: str) -> str:
@@ -34,7 +36,7 @@ def save(label: str, table: str, columns: Sequence[str]) -> None:
     """Copy `columns` of every row of `table` into the archive (label, table)."""
     archive = _archive(label, table)
     op.execute(f"DROP TABLE IF EXISTS {archive}")
-    op.execute(f'CREATE TABLE {archive} AS SELECT {_cols(columns)} FROM "{table}"')
+    op.execute(f'CREATE TABLE {archive} AS SELECT {_cols(columns)} FROM {quote(table)}')
 
 
 def restore(label: str, table: str, columns: Sequence[str], *, key: str | None = None) -> None:
@@ -42,10 +44,10 @@ def restore(label: str, table: str, columns: Sequence[str], *, key: str | None =
     ctx = op.get_context()
     archive = _archive(label, table)
     if key is None:
-        statement = f'INSERT INTO "{table}" ({_cols(columns)}) SELECT {_cols(columns)} FROM {archive}'
+        statement = f'INSERT INTO {quote(table)} ({_cols(columns)}) SELECT {_cols(columns)} FROM {archive}'
     else:
         sets = ", ".join(f'"{c}" = a."{c}"' for c in columns if c != key)
-        statement = f'UPDATE "{table}" AS t SET {sets} FROM {archive} AS a WHERE t."{key}" = a."{key}"'
+        statement = f'UPDATE {quote(table)} AS t SET {sets} FROM {archive} AS a WHERE t.{quote(key)} = a.{quote(key)}'
     if ctx.dialect.name == "postgresql":
         # One statement that also holds offline: restore only if an archive exists.
         op.execute(

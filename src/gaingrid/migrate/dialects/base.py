@@ -36,6 +36,11 @@ class Dialect:
         """`conn`, in a read transaction that sees the exporting connection's snapshot (OperationalError: it cannot)."""
         raise NotImplementedError
 
+    def fingerprint(self, conn: sa.Connection, table: str, columns: list[str]) -> tuple[int, int]:
+        """(rows, the sum of a 64-bit hash of each row over `columns`): equal sums mean equal contents,
+        whatever the order, with overwhelming probability (fingerprint.py)."""
+        raise NotImplementedError
+
     def foreign_key_violations(self, conn: sa.Connection, tables: list[str]) -> list[str]:
         """Rows of `tables` that break a foreign key, where the migrator does not let the database enforce them."""
         return []

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from ..errors import NAMES, MigrateError
-from .base import LOCK_PATIENCE, Dialect
+from .base import LOCK_PATIENCE, Dialect, quote
 
 # An arbitrary constant: every migrator contends for the same advisory lock.
 _ADVISORY_LOCK_KEY = 0x6761696E67726964 & 0x7FFFFFFFFFFFFFFF
@@ -75,6 +75,23 @@ class PostgreSQL(Dialect):
         conn.exec_driver_sql("SET TRANSACTION READ ONLY")
         return conn
 
+    def fingerprint(self, conn: sa.Connection, table: str, columns: list[str]) -> tuple[int, int]:
+        """The 64-bit hashes behind hash partitioning, summed as numeric (which cannot overflow).
+
+        hash_record_extended (PostgreSQL 14+) hashes each value with its type's own
+        hash, NULLs and positions included, three times cheaper than rendering the
+        row as text. A table with a type that has no hash function (json, point),
+        or an older server, gets the hash of the row's text instead.
+        """
+        if conn.exec_driver_sql("SELECT to_regprocedure('hash_record_extended(record, bigint)')").scalar():
+            try:
+                with conn.begin_nested():
+                    return _hash_sum(conn, table, f"hash_record_extended(ROW({_by_value(conn, table, columns)}), 0)")
+            except sa.exc.ProgrammingError as exc:
+                if getattr(exc.orig, "sqlstate", None) != "42883":  # undefined_function: a type without a hash
+                    raise
+        return _hash_sum(conn, table, f"hashtextextended(ROW({', '.join(quote(c) for c in columns)})::text, 0)")
+
     def invalid_objects(self, conn: sa.Connection) -> list[str]:
         return [r[0] for r in conn.exec_driver_sql(
             "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
@@ -85,6 +102,26 @@ class PostgreSQL(Dialect):
     def validated(self, conn: sa.Connection, constraint: str) -> bool:
         return bool(conn.exec_driver_sql("SELECT convalidated FROM pg_constraint WHERE conname = %(n)s",
                                          {"n": constraint}).scalar())
+
+
+def _hash_sum(conn: sa.Connection, table: str, row_hash: str) -> tuple[int, int]:
+    rows, total = conn.exec_driver_sql(
+        f"SELECT count(*), coalesce(sum({row_hash}::numeric), 0)::text FROM {quote(table)}").one()
+    return int(rows), int(total)
+
+
+def _by_value(conn: sa.Connection, table: str, columns: list[str]) -> str:
+    """The columns, with those whose hash depends on OIDs cast to text.
+
+    An enum value hashes as its OID, which a dump and restore renumbers; so do
+    arrays of enums, domains and composites. Base types hash by value.
+    """
+    by_oid = set(conn.exec_driver_sql(
+        "SELECT a.attname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+        "LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A' "
+        "WHERE a.attrelid = to_regclass(%(t)s) AND a.attnum > 0 AND NOT a.attisdropped "
+        "AND (t.typtype <> 'b' OR e.typtype <> 'b')", {"t": quote(table)}).scalars())
+    return ", ".join(f"{quote(c)}::text" if c in by_oid else quote(c) for c in columns)
 
 
 def _holder(conn: sa.Connection) -> str:

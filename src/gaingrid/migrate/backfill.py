@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from . import dialects
 from .dialects.base import quote
 from .namespace import Namespace
 
@@ -70,6 +71,7 @@ class BackfillSQL:
     def __init__(self, backfill: Backfill, dialect: str, ns: Namespace, *, implied: frozenset[str] = frozenset()) -> None:
         self.b = backfill
         self.dialect = dialect
+        self.sql = dialects.of(dialect)
         self.ns = ns
         # References that validated constraints on the source side already guarantee
         # (see implied_references): checking them again row by row would be wasted work.
@@ -104,12 +106,12 @@ class BackfillSQL:
                             for r in self.references) or "TRUE"
 
     def _distinct(self, left: str, right: str) -> str:
-        return f"{left} IS DISTINCT FROM {right}" if self.dialect == "postgresql" else f"{left} IS NOT {right}"
+        return self.sql.distinct(left, right)
 
     def _ordered(self) -> str:
-        # PostgreSQL: every writer of the target (sync settles, batches) takes its rows in
-        # key order, so two of them can wait for each other but never in a cycle.
-        return f" ORDER BY {self.source_key}" if self.dialect == "postgresql" else ""
+        # Where writers run side by side, every writer of the target (sync settles, batches)
+        # takes its rows in key order, so two of them can wait for each other but never in a cycle.
+        return f" ORDER BY {self.source_key}" if self.sql.concurrent_writers else ""
 
     def upsert(self, where: str) -> str:
         """Copy the migratable source rows matching `where` into the target.
@@ -165,8 +167,7 @@ class BackfillSQL:
         """
         target = q(self.b.target)
         insert = f"INSERT INTO {target} ({', '.join(q(c) for c in self.b.columns)}) {self._mapped(where)}"
-        locking = f" FOR KEY SHARE OF {SOURCE} SKIP LOCKED" if self.dialect == "postgresql" else ""
-        return f"{insert}{self._ordered()}{locking} ON CONFLICT ({q(self.b.key)}) DO NOTHING"
+        return f"{insert}{self._ordered()}{self.sql.copy_lock(SOURCE)} ON CONFLICT ({q(self.b.key)}) DO NOTHING"
 
     def target_in_range(self, lo: bool, hi: bool) -> str:
         """Whether the target already has a row in the key range (one probe of its key's index)."""
@@ -175,7 +176,7 @@ class BackfillSQL:
     def lock_targets(self, where_t: str) -> str:
         """Lock the target rows of a range in key order (before refreshing them from a fresh read)."""
         return (f"SELECT 1 FROM {q(self.b.target)} AS t WHERE {where_t} ORDER BY t.{q(self.b.key)} FOR UPDATE"
-                if self.dialect == "postgresql" else "")
+                if self.sql.concurrent_writers else "")
 
     def refresh(self, where: str) -> str:
         """Bring target rows that existed before the backfill (restored from an archive) up to date."""
@@ -219,10 +220,7 @@ class BackfillSQL:
     def _row_json(self) -> str:
         source_cols = sorted({e.split(".", 1)[1] for e in self.b.columns.values() if e.startswith(SOURCE + ".")}
                              | {p.on for p in self.b.parents})
-        if self.dialect == "postgresql":
-            return f"row_to_json({SOURCE})::text"
-        pairs = ", ".join(f"'{c}', {SOURCE}.{q(c)}" for c in source_cols)
-        return f"json_object({pairs})"
+        return self.sql.row_json(SOURCE, source_cols)
 
     def range_where(self, lo: bool, hi: bool, alias: str = SOURCE) -> str:
         """The key range (:lo, :hi] on the rows of `alias` (the source's, or the target's `t`)."""

@@ -41,6 +41,47 @@ class Dialect:
         whatever the order, with overwhelming probability (fingerprint.py)."""
         raise NotImplementedError
 
+    # -- the SQL of backfills and syncs -------------------------------------------------
+
+    concurrent_writers = False  # True: writers run side by side, so they write rows in key order
+
+    def distinct(self, left: str, right: str) -> str:
+        """A null-safe "differs"."""
+        return f"{left} IS DISTINCT FROM {right}"
+
+    def copy_lock(self, alias: str) -> str:
+        """The locking clause of a batch's copy (see BackfillSQL.insert_missing)."""
+        return ""
+
+    def row_json(self, alias: str, columns: list[str]) -> str:
+        """A row as JSON text, for the quarantine."""
+        raise NotImplementedError
+
+    concurrently = ""  # how an index is built and dropped without blocking writers
+
+    def index_validity(self, conn: sa.Connection) -> dict[str, bool]:
+        """Every index of the application's schema -> whether it is valid."""
+        raise NotImplementedError
+
+    def sync_objects(self, b, ns) -> list:
+        """The tables, functions and triggers that keep `b`'s target in step with its source (sync.py)."""
+        raise NotImplementedError
+
+    def installed_sync(self, conn: sa.Connection, ns) -> dict[tuple[str, str], str]:
+        """(kind, name) -> what identifies each installed sync object's definition."""
+        raise NotImplementedError
+
+    def sync_identity(self, o) -> str:
+        """What identifies a sync object's definition, as installed_sync reads it back."""
+        return o.create
+
+    def sync_marks(self, o, ns) -> list[str]:
+        """Statements that record a created sync object's identity, where the database cannot keep its SQL."""
+        return []
+
+    def drop_sync_object(self, o, ns) -> str:
+        return f"DROP {o.kind.upper()} IF EXISTS {o.ref(ns)}"
+
     def foreign_key_violations(self, conn: sa.Connection, tables: list[str]) -> list[str]:
         """Rows of `tables` that break a foreign key, where the migrator does not let the database enforce them."""
         return []

@@ -22,6 +22,15 @@ def application_name() -> str:
 
 class PostgreSQL(Dialect):
     name = "postgresql"
+    concurrent_writers = True
+
+    def copy_lock(self, alias: str) -> str:
+        # KEY SHARE: a delete cannot land between the batch's read and its commit, while the
+        # app's updates do not conflict; SKIP LOCKED: rows a delete holds now are revisited.
+        return f" FOR KEY SHARE OF {alias} SKIP LOCKED"
+
+    def row_json(self, alias: str, columns: list[str]) -> str:
+        return f"row_to_json({alias})::text"
 
     def normalize_url(self, url: sa.URL) -> sa.URL:
         return url.set(drivername="postgresql+psycopg") if url.get_driver_name() in ("", "psycopg2") else url
@@ -91,6 +100,37 @@ class PostgreSQL(Dialect):
                 if getattr(exc.orig, "sqlstate", None) != "42883":  # undefined_function: a type without a hash
                     raise
         return _hash_sum(conn, table, f"hashtextextended(ROW({', '.join(quote(c) for c in columns)})::text, 0)")
+
+    concurrently = " CONCURRENTLY"
+
+    def index_validity(self, conn: sa.Connection) -> dict[str, bool]:
+        return dict(conn.exec_driver_sql(
+            "SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()").fetchall())
+
+    def sync_objects(self, b, ns) -> list:
+        from .postgresql_sync import sync_objects
+
+        return sync_objects(b, ns)
+
+    def installed_sync(self, conn: sa.Connection, ns) -> dict[tuple[str, str], str]:
+        """PostgreSQL keeps a function's body and a trigger's definition in its own forms: each object
+        created carries its definition's digest as its comment (sync_marks)."""
+        rows = conn.exec_driver_sql(
+            "SELECT 'function', p.proname, obj_description(p.oid, 'pg_proc') FROM pg_proc p "
+            "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = %(ns)s "
+            "UNION ALL SELECT 'table', c.relname, obj_description(c.oid, 'pg_class') FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %(ns)s AND c.relkind = 'r' "
+            "UNION ALL SELECT 'trigger', t.tgname, obj_description(t.oid, 'pg_trigger') FROM pg_trigger t "
+            "JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = %(ns)s AND NOT t.tgisinternal", {"ns": ns.schema}).fetchall()
+        return {(kind, name): comment or "" for kind, name, comment in rows}
+
+    def sync_identity(self, o) -> str:
+        return o.digest
+
+    def sync_marks(self, o, ns) -> list[str]:
+        return [f"COMMENT ON {o.kind.upper()} {o.ref(ns)} IS '{o.digest}'"]
 
     def invalid_objects(self, conn: sa.Connection) -> list[str]:
         return [r[0] for r in conn.exec_driver_sql(

@@ -21,6 +21,12 @@ BUSY_TIMEOUT_MS = 30_000
 class SQLite(Dialect):
     name = "sqlite"
 
+    def distinct(self, left: str, right: str) -> str:
+        return f"{left} IS NOT {right}"
+
+    def row_json(self, alias: str, columns: list[str]) -> str:
+        return "json_object(" + ", ".join(f"'{c}', {alias}.{quote(c)}" for c in columns) + ")"
+
     def create_engine(self, url: sa.URL, *, migrating: bool) -> sa.Engine:
         """`migrating` turns foreign-key enforcement off for the connection: a table rebuild (copy,
         drop, rename) must not fire ON DELETE CASCADE; the migrator runs PRAGMA foreign_key_check
@@ -78,6 +84,22 @@ class SQLite(Dialect):
         conn.exec_driver_sql("SELECT 1 FROM sqlite_master LIMIT 1").all()
         conn.exec_driver_sql(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         return conn
+
+    def index_validity(self, conn: sa.Connection) -> dict[str, bool]:
+        return {name: True for (name,) in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index'")}
+
+    def sync_objects(self, b, ns) -> list:
+        from .sqlite_sync import sync_objects
+
+        return sync_objects(b, ns)
+
+    def installed_sync(self, conn: sa.Connection, ns) -> dict[tuple[str, str], str]:
+        """SQLite keeps each trigger's CREATE statement as written: that is its identity."""
+        return {("trigger", name): sql for name, sql in conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")}
+
+    def drop_sync_object(self, o, ns) -> str:
+        return f"DROP TRIGGER IF EXISTS {quote(o.name)}"
 
     def fingerprint(self, conn: sa.Connection, table: str, columns: list[str]) -> tuple[int, int]:
         cols = [quote(c) for c in columns]

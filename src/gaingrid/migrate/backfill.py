@@ -222,6 +222,14 @@ class BackfillSQL:
                              | {p.on for p in self.b.parents})
         return self.sql.row_json(SOURCE, source_cols)
 
+    def start(self) -> str:
+        """The checkpoint row, if the backfill has none yet. `refresh`: the target already had rows
+        (restored from an archive), so batches also bring those up to date."""
+        now = self.sql.utc_now
+        return (f"INSERT INTO {self.ns.qualified('backfill')} (name, rows_done, status, refresh, started_at, "
+                f"updated_at) SELECT '{self.b.name}', 0, 'running', EXISTS (SELECT 1 FROM {q(self.b.target)}), "
+                f"{now}, {now} WHERE true ON CONFLICT (name) DO NOTHING")
+
     def range_where(self, lo: bool, hi: bool, alias: str = SOURCE) -> str:
         """The key range (:lo, :hi] on the rows of `alias` (the source's, or the target's `t`)."""
         key = f"{alias}.{q(self.b.key)}"

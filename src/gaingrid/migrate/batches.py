@@ -21,8 +21,8 @@ from typing import Callable
 
 import sqlalchemy as sa
 
-from . import batch_block, blockers, bookkeeping, retry
-from .backfill import SOURCE, Backfill, BackfillSQL, implied_references, q
+from . import blockers, bookkeeping, dialects, retry
+from .backfill import Backfill, BackfillSQL, implied_references, q
 from .errors import MigrateError, cli
 from .namespace import Namespace
 from .throttle import Throttle
@@ -101,7 +101,7 @@ def run(engine: sa.Engine, ns: Namespace, backfill: Backfill, settings: BatchSet
         sql = BackfillSQL(backfill, engine.dialect.name, ns, implied=implied_references(conn, backfill))
         conn.rollback()
         tables = bookkeeping.ensure(conn, ns)
-        conn.exec_driver_sql(batch_block.start(sql))
+        conn.exec_driver_sql(sql.start())
         conn.commit()
         total = conn.exec_driver_sql(f"SELECT count(*) FROM {q(backfill.source)}").scalar_one()
         conn.rollback()
@@ -146,66 +146,34 @@ def _drain(conn: sa.Connection, batch: "_Batch", retries: retry.Retries, report:
 
 
 class _Batch:
-    """One backfill's batches on one connection. PostgreSQL runs each batch as one server-side
-    block (batch_block.py, the same block `plan --sql` prints); SQLite runs the same steps from here."""
+    """One backfill's batches on one connection, each copied the way its database does it
+    (dialects/: on PostgreSQL one server-side block, the same `plan --sql` prints)."""
 
     def __init__(self, conn: sa.Connection, sql: BackfillSQL, tables: dict[str, sa.Table],
                  settings: BatchSettings) -> None:
         self.conn, self.sql, self.settings = conn, sql, settings
         self.checkpoint, self.pending = tables["backfill"], tables["pending"]
-        self.pg = conn.dialect.name == "postgresql"
-        if self.pg:
-            self.block = f"DO $gg$ {batch_block.batch(sql, settings.size, settings.timeouts)} $gg$"
-            self.revisit_block = f"DO $gg$ {batch_block.revisit(sql, settings.timeouts)} $gg$"
-
-    def _state(self) -> sa.RowMapping:
-        return self.conn.execute(sa.select(self.checkpoint).where(
-            self.checkpoint.c.name == self.sql.b.name)).mappings().one()
+        self.dialect = dialects.of(conn)
 
     def reached_end(self) -> bool:
-        end = self._state()["status"] == "done"
+        end = self.conn.execute(sa.select(self.checkpoint.c.status).where(
+            self.checkpoint.c.name == self.sql.b.name)).scalar_one() == "done"
         self.conn.rollback()
         return end
 
     def copy(self) -> None:
         with self.conn.begin():
-            if self.pg:
-                self.conn.exec_driver_sql(self.block)
-            else:
-                self._copy_here()
-
-    def _copy_here(self) -> None:
-        conn, sql, size = self.conn, self.sql, self.settings.size
-        state = self._state()
-        lo, done, refresh = state["last_key"], state["rows_done"], state["refresh"]
-        hi = conn.execute(sa.text(sql.next_boundary(lo is not None)), {"lo": lo, "offset": size - 1}).scalar()
-        where = sql.range_where(lo is not None, hi is not None)
-        params = {"lo": lo, "hi": hi}
-        processed = size if hi is not None else conn.execute(sa.text(
-            f"SELECT count(*) FROM {q(sql.b.source)} AS {SOURCE} WHERE {where}"), params).scalar_one()
-        if refresh:
-            conn.execute(sa.text(sql.refresh(where)), params)
-        inserted = conn.execute(sa.text(sql.insert_missing(where)), params).rowcount
-        # Only rows that existed when the range was drawn can be inserted here. When all
-        # of them were, none can need the quarantine: skip the search.
-        quarantine = sql.quarantine(where)
-        if quarantine and (refresh or inserted != processed):
-            conn.execute(sa.text(quarantine), params)
-        conn.execute(sa.text(sql.unquarantine(where)), params)
-        end = hi is None
-        conn.execute(self.checkpoint.update().where(self.checkpoint.c.name == sql.b.name).values(
-            last_key=hi if hi is not None else lo, rows_done=done + processed, updated_at=_now(),
-            status="done" if end else "running", finished_at=_now() if end else None))
+            self.dialect.copy_batch(self.conn, self.sql, self.settings.size, self.settings.timeouts, self.checkpoint)
 
     def revisit(self) -> int:
-        """Try the pending rows again (PostgreSQL; SQLite never passes a row over); returns how many are left."""
-        if not self.pg:
+        """Try the rows a batch passed over again; returns how many are left."""
+        if not self.dialect.passes_over_held_rows:
             return 0
         pending = sa.select(sa.func.count()).select_from(self.pending).where(self.pending.c.backfill == self.sql.b.name)
         with self.conn.begin():
             if self.conn.execute(pending).scalar_one() == 0:
                 return 0
-            self.conn.exec_driver_sql(self.revisit_block)
+            self.dialect.revisit_batch(self.conn, self.sql, self.settings.timeouts)
         left = self.conn.execute(pending).scalar_one()
         self.conn.rollback()
         return left

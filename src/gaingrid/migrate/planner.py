@@ -4,7 +4,7 @@ Each phase is rendered through Alembic's offline mode, one revision at a
 time, with the engine's additions (additions.py) emitted by the same hook
 that runs them online, for a database assumed to be exactly at the phase
 before. Around each revision come the statements the engine runs outside
-its transaction: the sync's indexes, the backfill (batch_block.py) and the
+its transaction: the sync's indexes, the backfill (its dialect's script) and the
 deferred foreign keys. The result runs as it stands:
 `psql -X -v ON_ERROR_STOP=1 -f plan.sql`.
 """
@@ -14,7 +14,7 @@ import io
 
 import sqlalchemy as sa
 
-from . import additions, alembic_bridge, batch_block
+from . import additions, alembic_bridge, dialects
 from .backfill import BackfillSQL
 from .batches import REVISIT_PATIENCE
 from .namespace import Namespace
@@ -26,6 +26,7 @@ class Planner:
     def __init__(self, project: Project, url: sa.URL, timeouts: Timeouts, batch_size: int) -> None:
         self.project, self.url, self.timeouts, self.batch_size = project, url, timeouts, batch_size
         self.ns = Namespace(project.namespace, url.get_backend_name())
+        self.dialect = dialects.of(self.ns.dialect)
         self.pg = self.ns.dialect == "postgresql"
 
     def render(self, direction: str, start: int, steps: tuple[Phase, ...]) -> str:
@@ -103,23 +104,9 @@ class Planner:
     def _backfills(self, phase: Phase) -> str:
         out = ""
         for b in phase.backfills:
-            sql = BackfillSQL(b, self.ns.dialect, self.ns)
-            if self.pg:
-                out += self._statements(
-                    f"phase {phase.label}: backfill {b.name}, {self.batch_size:,} source rows a batch, "
-                    "each batch its own transaction (`up` sends each batch's block on its own, pausing between "
-                    "batches as the throttle asks), then the rows a delete held when their batch ran",
-                    batch_block.script(sql, self.batch_size, self.timeouts, REVISIT_PATIENCE))
-            else:
-                every = sql.range_where(False, False)
-                out += self._statements(
-                    f"phase {phase.label}: backfill {b.name}. `up` runs these statements once per keyset range of "
-                    f"{self.batch_size:,} source rows, each range its own transaction; here for every row at once",
-                    ["BEGIN IMMEDIATE", batch_block.start(sql), sql.insert_missing(every),
-                     *([sql.quarantine(every)] if sql.quarantine(every) else []), sql.unquarantine(every),
-                     f"UPDATE {self.ns.qualified('backfill')} SET rows_done = (SELECT count(*) FROM \"{b.source}\"), "
-                     f"status = 'done', updated_at = CURRENT_TIMESTAMP, finished_at = CURRENT_TIMESTAMP "
-                     f"WHERE name = '{b.name}'", "COMMIT"])
+            what, statements = self.dialect.backfill_script(BackfillSQL(b, self.ns.dialect, self.ns), self.batch_size,
+                                                            self.timeouts, REVISIT_PATIENCE)
+            out += self._statements(f"phase {phase.label}: backfill {b.name}: {what}", statements)
         return out
 
     def _deferred_keys(self, phase: Phase) -> str:

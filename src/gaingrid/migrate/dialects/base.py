@@ -82,6 +82,22 @@ class Dialect:
     def drop_sync_object(self, o, ns) -> str:
         return f"DROP {o.kind.upper()} IF EXISTS {o.ref(ns)}"
 
+    # -- backfill batches -----------------------------------------------------------------
+
+    utc_now = "CURRENT_TIMESTAMP"  # naive UTC, as the bookkeeping keeps its timestamps
+    passes_over_held_rows = False  # True: a batch skips rows the app holds, and they are revisited
+
+    def copy_batch(self, conn: sa.Connection, sql, size: int, timeouts, checkpoint: sa.Table) -> None:
+        """Copy the next batch of `sql`'s backfill and move its checkpoint, in the caller's transaction."""
+        raise NotImplementedError
+
+    def revisit_batch(self, conn: sa.Connection, sql, timeouts) -> None:
+        """Try again the rows a batch passed over (see passes_over_held_rows)."""
+
+    def backfill_script(self, sql, size: int, timeouts, patience: float) -> tuple[str, list[str]]:
+        """(what it is, the statements): the whole backfill as `plan --sql` prints it."""
+        raise NotImplementedError
+
     def foreign_key_violations(self, conn: sa.Connection, tables: list[str]) -> list[str]:
         """Rows of `tables` that break a foreign key, where the migrator does not let the database enforce them."""
         return []

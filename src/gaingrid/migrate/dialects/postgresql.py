@@ -102,6 +102,26 @@ class PostgreSQL(Dialect):
         return _hash_sum(conn, table, f"hashtextextended(ROW({', '.join(quote(c) for c in columns)})::text, 0)")
 
     concurrently = " CONCURRENTLY"
+    utc_now = "(now() AT TIME ZONE 'utc')"
+    passes_over_held_rows = True
+
+    def copy_batch(self, conn: sa.Connection, sql, size: int, timeouts, checkpoint: sa.Table) -> None:
+        """One server-side block: the same block `plan --sql` prints inside its loop."""
+        from . import postgresql_batch
+
+        conn.exec_driver_sql(f"DO $gg$ {postgresql_batch.batch(sql, size, timeouts)} $gg$")
+
+    def revisit_batch(self, conn: sa.Connection, sql, timeouts) -> None:
+        from . import postgresql_batch
+
+        conn.exec_driver_sql(f"DO $gg$ {postgresql_batch.revisit(sql, timeouts)} $gg$")
+
+    def backfill_script(self, sql, size: int, timeouts, patience: float) -> tuple[str, list[str]]:
+        from . import postgresql_batch
+
+        return (f"{size:,} source rows a batch, each batch its own transaction (`up` sends each batch's block on "
+                "its own, pausing between batches as the throttle asks), then the rows a delete held when their "
+                "batch ran", postgresql_batch.script(sql, size, timeouts, patience))
 
     def index_validity(self, conn: sa.Connection) -> dict[str, bool]:
         return dict(conn.exec_driver_sql(

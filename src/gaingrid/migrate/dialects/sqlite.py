@@ -6,6 +6,7 @@ import os
 import sqlite3
 import zlib
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
@@ -84,6 +85,42 @@ class SQLite(Dialect):
         conn.exec_driver_sql("SELECT 1 FROM sqlite_master LIMIT 1").all()
         conn.exec_driver_sql(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         return conn
+
+    def copy_batch(self, conn: sa.Connection, sql, size: int, timeouts, checkpoint: sa.Table) -> None:
+        """The next keyset range: copy, quarantine what cannot be copied, move the checkpoint.
+        One writer at a time: nothing to lock, nothing passed over."""
+        state = conn.execute(sa.select(checkpoint).where(checkpoint.c.name == sql.b.name)).mappings().one()
+        lo, done, refresh = state["last_key"], state["rows_done"], state["refresh"]
+        hi = conn.execute(sa.text(sql.next_boundary(lo is not None)), {"lo": lo, "offset": size - 1}).scalar()
+        where = sql.range_where(lo is not None, hi is not None)
+        params = {"lo": lo, "hi": hi}
+        processed = size if hi is not None else conn.execute(sa.text(
+            f"SELECT count(*) FROM {quote(sql.b.source)} AS s WHERE {where}"), params).scalar_one()
+        if refresh:
+            conn.execute(sa.text(sql.refresh(where)), params)
+        inserted = conn.execute(sa.text(sql.insert_missing(where)), params).rowcount
+        # Only rows that existed when the range was drawn can be inserted here. When all
+        # of them were, none can need the quarantine: skip the search.
+        quarantine = sql.quarantine(where)
+        if quarantine and (refresh or inserted != processed):
+            conn.execute(sa.text(quarantine), params)
+        conn.execute(sa.text(sql.unquarantine(where)), params)
+        end = hi is None
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        conn.execute(checkpoint.update().where(checkpoint.c.name == sql.b.name).values(
+            last_key=hi if hi is not None else lo, rows_done=done + processed, updated_at=now,
+            status="done" if end else "running", finished_at=now if end else None))
+
+    def backfill_script(self, sql, size: int, timeouts, patience: float) -> tuple[str, list[str]]:
+        every = sql.range_where(False, False)
+        quarantine = sql.quarantine(every)
+        return (f"`up` runs these statements once per keyset range of {size:,} source rows, each range its own "
+                "transaction; here for every row at once",
+                ["BEGIN IMMEDIATE", sql.start(), sql.insert_missing(every), *([quarantine] if quarantine else []),
+                 sql.unquarantine(every),
+                 f"UPDATE {sql.ns.qualified('backfill')} SET rows_done = (SELECT count(*) FROM {quote(sql.b.source)}), "
+                 f"status = 'done', updated_at = CURRENT_TIMESTAMP, finished_at = CURRENT_TIMESTAMP "
+                 f"WHERE name = '{sql.b.name}'", "COMMIT"])
 
     def index_validity(self, conn: sa.Connection) -> dict[str, bool]:
         return {name: True for (name,) in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index'")}

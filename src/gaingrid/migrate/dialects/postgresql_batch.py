@@ -10,11 +10,11 @@ know the range is narrow).
 """
 from __future__ import annotations
 
-from .backfill import SOURCE, BackfillSQL, q
-from .errors import NAMES
-from .retry import Timeouts
+from ..backfill import SOURCE, BackfillSQL, q
+from ..errors import NAMES
+from ..retry import Timeouts
 
-NOW = "(now() AT TIME ZONE 'utc')"  # the bookkeeping keeps naive UTC timestamps
+NOW = "(now() AT TIME ZONE 'utc')"  # the bookkeeping keeps naive UTC timestamps (PostgreSQL.utc_now)
 _RANGE = ("({a}.{k} > $1 OR $1 IS NULL) AND ({a}.{k} <= $2 OR $2 IS NULL)")
 
 
@@ -42,15 +42,6 @@ def passed_over(sql: BackfillSQL, where: str) -> str:
             f"SELECT '{sql.b.name}', {sql.source_key} FROM {q(sql.b.source)} AS {SOURCE} "
             f"WHERE ({where}) AND NOT EXISTS (SELECT 1 FROM {q(sql.b.target)} AS t "
             f"WHERE t.{q(sql.b.key)} = {sql.source_key}) AND NOT EXISTS ({quarantined}) ON CONFLICT DO NOTHING")
-
-
-def start(sql: BackfillSQL) -> str:
-    """The checkpoint row, if the backfill has none yet. `refresh`: the target already had rows
-    (restored from an archive), so batches also bring those up to date."""
-    now = NOW if sql.dialect == "postgresql" else "CURRENT_TIMESTAMP"
-    return (f"INSERT INTO {sql.ns.qualified('backfill')} (name, rows_done, status, refresh, started_at, updated_at) "
-            f"SELECT '{sql.b.name}', 0, 'running', EXISTS (SELECT 1 FROM {q(sql.b.target)}), {now}, {now} "
-            f"WHERE true ON CONFLICT (name) DO NOTHING")
 
 
 def batch(sql: BackfillSQL, size: int, timeouts: Timeouts) -> str:
@@ -105,7 +96,7 @@ def script(sql: BackfillSQL, size: int, timeouts: Timeouts, patience: float) -> 
     left = f"EXISTS (SELECT 1 FROM {pending} WHERE backfill = '{sql.b.name}')"
     tries = max(1, int(patience))
     return [
-        start(sql),
+        sql.start(),
         f"DO $gg$ BEGIN LOOP {batch(sql, size, timeouts)}; COMMIT; "
         f"EXIT WHEN (SELECT status FROM {checkpoint} WHERE name = '{sql.b.name}') = 'done'; END LOOP; END $gg$",
         f"DO $gg$ BEGIN FOR attempt IN 1..{tries} LOOP {revisit(sql, timeouts)}; COMMIT; "

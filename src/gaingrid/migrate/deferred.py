@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from . import dialects
 from .backfill import q
 from .phase import Phase, Project
 from .schema import metadata_at_phase
@@ -28,7 +29,7 @@ def table_of(project: Project, phase: Phase, name: str) -> str:
 
 def pending(conn: sa.Connection, phase: Phase) -> list[str]:
     """The phase's deferred foreign keys that are missing or not yet validated."""
-    if conn.dialect.name != "postgresql" or not phase.deferred_foreign_keys:
+    if not dialects.of(conn).defers_foreign_keys or not phase.deferred_foreign_keys:
         return []
     rows = dict(conn.exec_driver_sql(
         "SELECT conname, convalidated FROM pg_constraint WHERE contype = 'f' AND conname = ANY(%(names)s)",
@@ -38,7 +39,7 @@ def pending(conn: sa.Connection, phase: Phase) -> list[str]:
 
 def existing(conn: sa.Connection, phase: Phase) -> set[str]:
     """The phase's deferred keys that exist, validated or not."""
-    if conn.dialect.name != "postgresql" or not phase.deferred_foreign_keys:
+    if not dialects.of(conn).defers_foreign_keys or not phase.deferred_foreign_keys:
         return set()
     return {r[0] for r in conn.exec_driver_sql(
         "SELECT conname FROM pg_constraint WHERE contype = 'f' AND conname = ANY(%(names)s)",

@@ -27,7 +27,6 @@ class Planner:
         self.project, self.url, self.timeouts, self.batch_size = project, url, timeouts, batch_size
         self.ns = Namespace(project.namespace, url.get_backend_name())
         self.dialect = dialects.of(self.ns.dialect)
-        self.pg = self.ns.dialect == "postgresql"
 
     def render(self, direction: str, start: int, steps: tuple[Phase, ...]) -> str:
         if not steps:
@@ -40,17 +39,16 @@ class Planner:
         return out
 
     def _header(self, direction: str, start: int, target: int) -> list[str] | str:
-        dialect = "PostgreSQL" if self.pg else "SQLite"
         lines = [
-            f"-- {self.project.command} {direction}: phase {start} to {target}, {dialect}, rendered without a database.",
+            f"-- {self.project.command} {direction}: phase {start} to {target}, {self.dialect.title}, rendered "
+            "without a database.",
             f"-- The statements `{self.project.command}` sends, in its order; run as it stands with",
-            "-- " + ("psql -X -v ON_ERROR_STOP=1 -f plan.sql" if self.pg else "sqlite3 DATABASE < plan.sql") + ".",
+            f"-- {self.dialect.script_runner}.",
             "-- Around them the command takes a backup, records a baseline fingerprint and the ledger",
             f'-- in "{self.ns.name}", verifies each phase, paces the backfill, and retries a step whose',
             "-- lock wait times out. None of that touches the application's tables.",
         ]
-        statements = [*self.timeouts.settings("blocking"), f'CREATE SCHEMA IF NOT EXISTS "{self.ns.schema}"'] \
-            if self.pg else []
+        statements = self.dialect.session_start(self.ns, self.timeouts)
         return "\n".join(lines + [s + ";" for s in statements]) + "\n\n"
 
     def _statements(self, comment: str, statements: list[str]) -> str:
@@ -81,9 +79,7 @@ class Planner:
         """Statements `up` runs each on its own connection, outside any transaction, under the long timeouts."""
         if not statements:
             return ""
-        if self.pg:
-            statements = [*self.timeouts.settings("background"), *statements, *self.timeouts.settings("blocking")]
-        return self._statements(comment, statements)
+        return self._statements(comment, self.dialect.alone(statements, self.timeouts))
 
     def _revision(self, phase: Phase, before: additions.Situation, *, down: bool) -> str:
         def emit(ctx, step, heads, run_args):
@@ -110,7 +106,7 @@ class Planner:
         return out
 
     def _deferred_keys(self, phase: Phase) -> str:
-        if not self.pg:
+        if not self.dialect.defers_foreign_keys:
             return ""
         out = ""
         for name, step, statement in additions.deferred_keys(self.project, phase):

@@ -16,7 +16,7 @@ from typing import Callable, Iterator
 
 import sqlalchemy as sa
 
-from . import alembic_bridge, batches, dialect, fingerprint, inflight, ledger, retry
+from . import alembic_bridge, batches, dialect, dialects, fingerprint, inflight, ledger, retry
 from .batches import DEFAULT_BATCH_SIZE, BackfillProgress, BatchSettings
 from .errors import NAMES, MigrateError, Names, cli
 from .parallel import default_jobs
@@ -75,10 +75,8 @@ class Migrator:
     def _snapshot(self) -> Iterator[sa.Connection]:
         """A connection whose reads all see one consistent snapshot, while writers carry on."""
         with self._connect() as conn:
-            if conn.dialect.name == "postgresql":
-                conn = conn.execution_options(isolation_level="REPEATABLE READ")
-            with conn.begin():
-                yield conn
+            with dialects.of(conn).in_snapshot(conn).begin() as transaction:
+                yield transaction.connection
 
     def _checks(self, conn: sa.Connection, phase: Phase, *, strict: bool, only_latest: bool = False,
                 on_progress: Callable[[int, int], None] | None = None) -> Verification:

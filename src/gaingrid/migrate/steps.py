@@ -12,7 +12,7 @@ from typing import Callable
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
-from . import additions, alembic_bridge, batches, blockers, deferred, dialect, retry
+from . import additions, alembic_bridge, batches, blockers, deferred, dialect, dialects, retry
 from .batches import BackfillProgress, BatchSettings
 from .errors import MigrateError, cli
 from .phase import Phase, Project
@@ -101,7 +101,9 @@ class PhaseExecutor:
                                f"applied, its keys are not: fix that, then run {cli('up')}") from None
 
     def _reshaped_and_children(self, conn: sa.Connection, before: Phase | None, after: Phase) -> list[str]:
-        if conn.dialect.name != "sqlite":
+        """Where the migrator turns enforcement off to rebuild tables: the tables a step reshapes,
+        and their children, whose rows it must check itself."""
+        if not dialects.of(conn).rebuilds_tables:
             return []
         old = expected_shape(self.project, before, conn.dialect).tables if before else {}
         new = expected_shape(self.project, after, conn.dialect).tables
@@ -118,7 +120,7 @@ class PhaseExecutor:
         conn.rollback()
         for statement in additions.indexes(self.project, ns, at, now, drops=drops):
             self._retried(conn, f"phase {at.label}: {statement.split(' ON ')[0].lower()}",
-                          lambda s=statement: _autocommit(conn, s, self.timeouts),
+                          lambda s=statement: dialects.of(conn).run_alone(conn, s, self.timeouts),
                           f"run {cli('up')} again")
 
     def revert_partial(self, conn: sa.Connection, phase: Phase, *, down: bool) -> None:
@@ -140,7 +142,7 @@ class PhaseExecutor:
         arrive = self.project.phase(phase.number - 1) if down else phase
         ns = namespace_for(self.project, conn)
         conn.rollback()  # Alembic manages its own per-step transactions only on an idle connection
-        pending_keys = () if down or conn.dialect.name != "postgresql" else phase.deferred_foreign_keys
+        pending_keys = () if down or not dialects.of(conn).defers_foreign_keys else phase.deferred_foreign_keys
         if not down:
             self.support_indexes(conn, arrive, drops=False)  # before the triggers that use them
 
@@ -180,19 +182,6 @@ class PhaseExecutor:
                                f"{retry.first_line(exc)}; fix that, then run {cli(direction)} "
                                "again") from None
         self.support_indexes(conn, arrive, drops=True)  # a restored source table gets its index; an ended sync drops its own
-
-
-def _autocommit(conn: sa.Connection, statement: str, timeouts: retry.Timeouts) -> None:
-    """One statement outside any transaction on PostgreSQL (CREATE/DROP INDEX CONCURRENTLY, on a
-    connection of its own); a short transaction of its own on SQLite."""
-    if conn.dialect.name != "postgresql":
-        with conn.begin():
-            conn.exec_driver_sql(statement)
-        return
-    with conn.engine.connect() as own:
-        own = own.execution_options(isolation_level="AUTOCOMMIT")
-        for s in [*timeouts.settings("background"), statement]:  # CONCURRENTLY: writers carry on meanwhile
-            own.exec_driver_sql(s)
 
 
 def first_line(exc: DBAPIError) -> str:

@@ -98,6 +98,30 @@ class Dialect:
         """(what it is, the statements): the whole backfill as `plan --sql` prints it."""
         raise NotImplementedError
 
+    # -- running the migration ------------------------------------------------------------
+
+    title = ""
+    script_runner = ""  # how to run a `plan --sql` script by hand
+    defers_foreign_keys = False  # True: foreign keys can be added NOT VALID and validated later
+    rebuilds_tables = False  # True: reshaping a table copies it, with enforcement off (see foreign_key_violations)
+
+    def session_start(self, ns, timeouts) -> list[str]:
+        """What the migrator's session runs first."""
+        return []
+
+    def alone(self, statements: list[str], timeouts) -> list[str]:
+        """Statements run each on its own, outside the phase's transaction, as `plan --sql` shows them."""
+        return statements
+
+    def run_alone(self, conn: sa.Connection, statement: str, timeouts) -> None:
+        """One statement outside the phase's transaction (an index built without blocking writers)."""
+        with conn.begin():
+            conn.exec_driver_sql(statement)
+
+    def in_snapshot(self, conn: sa.Connection) -> sa.Connection:
+        """`conn`, so that every read of its next transaction sees one snapshot while writers carry on."""
+        return conn
+
     def foreign_key_violations(self, conn: sa.Connection, tables: list[str]) -> list[str]:
         """Rows of `tables` that break a foreign key, where the migrator does not let the database enforce them."""
         return []

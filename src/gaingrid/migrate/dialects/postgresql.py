@@ -102,6 +102,26 @@ class PostgreSQL(Dialect):
         return _hash_sum(conn, table, f"hashtextextended(ROW({', '.join(quote(c) for c in columns)})::text, 0)")
 
     concurrently = " CONCURRENTLY"
+    title = "PostgreSQL"
+    script_runner = "psql -X -v ON_ERROR_STOP=1 -f plan.sql"
+    defers_foreign_keys = True
+
+    def session_start(self, ns, timeouts) -> list[str]:
+        return [*timeouts.settings("blocking"), f"CREATE SCHEMA IF NOT EXISTS {quote(ns.schema)}"]
+
+    def alone(self, statements: list[str], timeouts) -> list[str]:
+        return [*timeouts.settings("background"), *statements, *timeouts.settings("blocking")]
+
+    def run_alone(self, conn: sa.Connection, statement: str, timeouts) -> None:
+        """On a connection of its own, outside any transaction (CREATE/DROP INDEX CONCURRENTLY), under the
+        long lock timeout: writers carry on meanwhile."""
+        with conn.engine.connect() as own:
+            own = own.execution_options(isolation_level="AUTOCOMMIT")
+            for s in [*timeouts.settings("background"), statement]:
+                own.exec_driver_sql(s)
+
+    def in_snapshot(self, conn: sa.Connection) -> sa.Connection:
+        return conn.execution_options(isolation_level="REPEATABLE READ")
     utc_now = "(now() AT TIME ZONE 'utc')"
     passes_over_held_rows = True
 

@@ -21,6 +21,9 @@ BUSY_TIMEOUT_MS = 30_000
 
 class SQLite(Dialect):
     name = "sqlite"
+    title = "SQLite"
+    script_runner = "sqlite3 DATABASE < plan.sql"
+    rebuilds_tables = True
 
     def distinct(self, left: str, right: str) -> str:
         return f"{left} IS NOT {right}"

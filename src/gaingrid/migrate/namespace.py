@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from . import dialects
 from .dialects.base import quote
 
 
@@ -19,7 +20,7 @@ class Namespace:
 
     @property
     def schema(self) -> str | None:
-        return self.name if self.dialect == "postgresql" else None
+        return self.name if dialects.of(self.dialect).has_schemas else None
 
     def table_name(self, name: str) -> str:
         return name if self.schema else f"{self.name}_{name}"

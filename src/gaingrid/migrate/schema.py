@@ -16,6 +16,8 @@ from typing import Callable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
 
+from . import dialects
+
 
 @dataclass(frozen=True)
 class ColumnShape:
@@ -181,7 +183,7 @@ def shape_from_metadata(metadata: sa.MetaData, dialect: Dialect) -> SchemaShape:
         columns = {}
         for c in table.columns:
             columns[c.name] = ColumnShape(_norm_type(c.type, dialect), bool(c.nullable), _norm_default(c.server_default, dialect))
-            if isinstance(c.type, sa.Enum) and dialect.name == "postgresql":
+            if isinstance(c.type, sa.Enum) and dialects.of(dialect.name).has_enum_types:
                 enums[c.type.name] = tuple(c.type.enums)
         fks = {
             fk.name: ForeignKeyShape(
@@ -192,7 +194,7 @@ def shape_from_metadata(metadata: sa.MetaData, dialect: Dialect) -> SchemaShape:
         }
         indexes = {i.name: IndexShape(tuple(c.name for c in i.columns), bool(i.unique)) for i in table.indexes}
         pk = table.primary_key
-        pk_name = pk.name if dialect.name == "postgresql" else None
+        pk_name = pk.name if dialects.of(dialect.name).names_primary_keys else None
         tables[table.name] = TableShape(columns, (pk_name, tuple(c.name for c in pk.columns)), fks, indexes)
     return SchemaShape(tables, enums)
 
@@ -219,7 +221,7 @@ def shape_from_database(conn: Connection, ignore: Callable[[str], bool] = lambda
             for c in insp.get_columns(name)
         }
         pk = insp.get_pk_constraint(name)
-        pk_name = pk.get("name") if dialect.name == "postgresql" else None
+        pk_name = pk.get("name") if dialects.of(dialect.name).names_primary_keys else None
         fks = {
             fk["name"]: ForeignKeyShape(
                 tuple(fk["constrained_columns"]), fk["referred_table"], tuple(fk["referred_columns"]),
@@ -234,6 +236,6 @@ def shape_from_database(conn: Connection, ignore: Callable[[str], bool] = lambda
         }
         tables[name] = TableShape(columns, (pk_name, tuple(pk["constrained_columns"])), fks, indexes)
     enums: dict[str, tuple[str, ...]] = {}
-    if dialect.name == "postgresql":
+    if dialects.of(dialect.name).has_enum_types:
         enums = {e["name"]: tuple(e["labels"]) for e in insp.get_enums() if e.get("schema") in (None, "public")}
     return SchemaShape(tables, enums)

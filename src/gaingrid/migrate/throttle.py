@@ -3,9 +3,10 @@
 Like gh-ost's max-load and pgroll's batch delay: a fixed pause between
 batches (`--batch-delay`), plus a back-off that grows while the application
 is visibly hurting, and shrinks again when it is not. On PostgreSQL "hurting"
-is read from pg_stat_activity after each batch: more of the application's
-sessions waiting on locks than before the backfill started, or more active
-sessions than `max_active`. SQLite has no such view: the fixed pause only.
+is read after each batch, where the database shows it (dialects/: PostgreSQL's
+pg_stat_activity): more of the application's sessions waiting on locks than
+before the backfill started, or more active sessions than `max_active`.
+SQLite shows nothing of the kind: the fixed pause only.
 """
 from __future__ import annotations
 
@@ -14,10 +15,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-_LOAD = ("SELECT count(*) FILTER (WHERE wait_event_type = 'Lock'), count(*) FILTER (WHERE state = 'active') "
-         "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
-         "AND backend_type = 'client backend'")
-
+from . import dialects
 
 @dataclass(frozen=True)
 class Load:
@@ -36,11 +34,9 @@ class Throttle:
     paused: float = 0.0  # seconds spent pausing, in all
 
     def measure(self, conn: sa.Connection) -> Load | None:
-        if conn.dialect.name != "postgresql":
-            return None
-        waiters, active = conn.exec_driver_sql(_LOAD).one()
+        load = dialects.of(conn).session_load(conn)
         conn.rollback()
-        return Load(waiters, active)
+        return Load(*load) if load else None
 
     def start(self, conn: sa.Connection) -> None:
         self.baseline = self.measure(conn)

@@ -122,6 +122,26 @@ class Dialect:
         """`conn`, so that every read of its next transaction sees one snapshot while writers carry on."""
         return conn
 
+    # -- what the other sessions are doing ------------------------------------------------
+
+    def session_load(self, conn: sa.Connection) -> tuple[int, int] | None:
+        """(other sessions waiting on locks, other active sessions), where the database shows them."""
+        return None
+
+    def sessions_holding_locks(self, conn: sa.Connection, tables: list[str], older_than: float) -> list[tuple]:
+        """(pid, state, transaction age in seconds, the tables) of other sessions holding locks on `tables`."""
+        return []
+
+    def sessions_holding_rows(self, conn: sa.Connection, table: str, key: str, keys: list[str]) -> list[tuple]:
+        """(pid, state, transaction age, what) of other sessions holding rows of `table` with these keys."""
+        return []
+
+    # -- the schema as the database keeps it -------------------------------------------
+
+    has_schemas = False  # True: the engine's bookkeeping gets a schema of its own (else a name prefix)
+    has_enum_types = False
+    names_primary_keys = False  # True: a primary key's constraint name is part of the schema
+
     def foreign_key_violations(self, conn: sa.Connection, tables: list[str]) -> list[str]:
         """Rows of `tables` that break a foreign key, where the migrator does not let the database enforce them."""
         return []

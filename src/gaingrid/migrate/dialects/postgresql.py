@@ -102,6 +102,32 @@ class PostgreSQL(Dialect):
         return _hash_sum(conn, table, f"hashtextextended(ROW({', '.join(quote(c) for c in columns)})::text, 0)")
 
     concurrently = " CONCURRENTLY"
+    has_schemas = True
+    has_enum_types = True
+    names_primary_keys = True
+
+    def session_load(self, conn: sa.Connection) -> tuple[int, int] | None:
+        return tuple(conn.exec_driver_sql(
+            "SELECT count(*) FILTER (WHERE wait_event_type = 'Lock'), count(*) FILTER (WHERE state = 'active') "
+            "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND backend_type = 'client backend'").one())
+
+    def sessions_holding_locks(self, conn: sa.Connection, tables: list[str], older_than: float) -> list[tuple]:
+        return [tuple(r) for r in conn.exec_driver_sql(
+            "SELECT a.pid, a.state, extract(epoch FROM now() - a.xact_start)::float8, "
+            "string_agg(DISTINCT '\"' || c.relname || '\"', ', ') FROM pg_locks l "
+            "JOIN pg_stat_activity a ON a.pid = l.pid JOIN pg_class c ON c.oid = l.relation "
+            "WHERE l.granted AND a.pid <> pg_backend_pid() AND a.datname = current_database() "
+            "AND c.relname = ANY(%(tables)s) AND a.xact_start < now() - make_interval(secs => %(age)s) "
+            "GROUP BY a.pid, a.state, a.xact_start ORDER BY a.xact_start",
+            {"tables": tables, "age": older_than})]
+
+    def sessions_holding_rows(self, conn: sa.Connection, table: str, key: str, keys: list[str]) -> list[tuple]:
+        # A row's locker is its xmax: the transaction that deletes it, or locks it.
+        return [tuple(r) for r in conn.exec_driver_sql(
+            f"SELECT DISTINCT a.pid, a.state, extract(epoch FROM now() - a.xact_start)::float8, "
+            f"'rows of {quote(table)}' FROM {quote(table)} AS t JOIN pg_stat_activity a ON a.backend_xid = t.xmax "
+            f"WHERE t.{quote(key)} = ANY(%(keys)s)", {"keys": keys})]
     title = "PostgreSQL"
     script_runner = "psql -X -v ON_ERROR_STOP=1 -f plan.sql"
     defers_foreign_keys = True

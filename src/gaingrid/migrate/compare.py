@@ -12,6 +12,7 @@ from typing import Callable
 
 import sqlalchemy as sa
 
+from . import dialects
 from .backfill import SOURCE, Backfill, BackfillSQL, expr, q
 from .namespace import Namespace
 
@@ -55,15 +56,14 @@ class KeyRange:
 def ranges(conn: sa.Connection, backfill: Backfill, chunk: int = 100_000) -> list[KeyRange]:
     """The source's keys cut into ranges of about `chunk` rows.
 
-    PostgreSQL: from the key's histogram in the planner's statistics, at no
-    cost (stale statistics only make the ranges uneven: together they always
-    cover every key). Otherwise, and on SQLite: an index-only walk.
+    Where the database keeps a histogram of the key (PostgreSQL's planner
+    statistics), from it, at no cost: stale statistics only make the ranges
+    uneven, together they always cover every key. Otherwise an index-only walk.
     """
-    if conn.dialect.name == "postgresql":
-        bounds = _histogram_bounds(conn, backfill, chunk)
-        if bounds is not None:
-            edges = [None, *bounds, None]
-            return [KeyRange(lo, hi) for lo, hi in zip(edges, edges[1:])]
+    bounds = dialects.of(conn).key_bounds(conn, backfill.source, backfill.key, chunk)
+    if bounds is not None:
+        edges = [None, *bounds, None]
+        return [KeyRange(lo, hi) for lo, hi in zip(edges, edges[1:])]
     sql = BackfillSQL(backfill, conn.dialect.name, Namespace("", conn.dialect.name))
     out, lo = [], None
     while True:
@@ -72,22 +72,6 @@ def ranges(conn: sa.Connection, backfill: Backfill, chunk: int = 100_000) -> lis
         if hi is None:
             return out
         lo = hi
-
-
-def _histogram_bounds(conn: sa.Connection, backfill: Backfill, chunk: int) -> list | None:
-    rows = conn.exec_driver_sql("SELECT reltuples FROM pg_class WHERE oid = to_regclass(%(t)s)",
-                                {"t": q(backfill.source)}).scalar()
-    key_type = conn.exec_driver_sql(
-        "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = to_regclass(%(t)s) "
-        "AND attname = %(k)s", {"t": q(backfill.source), "k": backfill.key}).scalar()
-    histogram = conn.exec_driver_sql(  # anyarray: through text, into the key's own type
-        f"SELECT histogram_bounds::text::{key_type}[] FROM pg_stats WHERE schemaname = current_schema() "
-        "AND tablename = %(t)s AND attname = %(k)s", {"t": backfill.source, "k": backfill.key}).scalar()
-    if not rows or rows < 0 or not histogram:
-        return None  # never analyzed
-    pieces = max(1, round(rows / chunk))
-    last = len(histogram) - 1
-    return sorted({histogram[round(i * last / pieces)] for i in range(1, pieces)})
 
 
 def totals(conn: sa.Connection, ns: Namespace, backfill: Backfill) -> RowComparison:
@@ -195,7 +179,7 @@ def _range_queries(conn: sa.Connection, sql: BackfillSQL, ns: Namespace, where: 
     mapped = (f"(SELECT {SOURCE}.{key} AS k, {exprs} FROM {source} AS {SOURCE} {sql._joins(outer=True)} "
               f"WHERE {where}) AS src")
     head = f"SELECT src.k, t.{key}, {quarantined}, {flags}, {values} "
-    if conn.dialect.name == "postgresql":
+    if dialects.of(conn).full_join_on_subqueries:
         # One merge full join of the two ranges.
         return (head + f"FROM {mapped} FULL OUTER JOIN (SELECT * FROM {target} AS t WHERE {target_where}) AS t "
                 f"ON t.{key} = src.k WHERE src.k IS NULL OR t.{key} IS NULL OR {differs}"), None

@@ -1,6 +1,7 @@
 """Lock-safe DDL for revision scripts, per dialect.
 
-On PostgreSQL, indexes are built CONCURRENTLY (outside a transaction) and
+Indexes are built and dropped without blocking writers where the database
+can (dialects/: PostgreSQL's CONCURRENTLY, outside a transaction), and
 foreign keys are added NOT VALID (the engine validates them in a later
 transaction), so that writers are not blocked for the length of a table
 scan. The end state is the same as the naive DDL's.
@@ -11,6 +12,7 @@ from typing import Sequence
 
 from alembic import op
 
+from . import dialects
 from .dialects.base import quote
 
 
@@ -19,40 +21,14 @@ def _cols(columns: Sequence[str]) -> str:
 
 
 def create_index(name: str, table: str, columns: Sequence[str]) -> None:
+    """An index built without blocking writers where the database can (PostgreSQL: CONCURRENTLY)."""
     ctx = op.get_context()
-    if ctx.dialect.name != "postgresql":
-        op.create_index(name, table, list(columns))
-        return
-    timeouts = ctx.config.attributes["migrate.timeouts"]
-    with ctx.autocommit_block():
-        # Building CONCURRENTLY blocks no writer, but waits for every transaction already
-        # running: it gets the long lock timeout, and the session gets its own back after.
-        for setting in timeouts.settings("background"):
-            op.execute(setting)
-        # A failed CONCURRENTLY build leaves an INVALID index behind: drop it so a rerun rebuilds.
-        op.execute(
-            f"DO $gg$ BEGIN IF EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-            f"JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = '{name}' "
-            f"AND n.nspname = current_schema() AND NOT i.indisvalid) THEN "
-            f"EXECUTE 'DROP INDEX \"{name}\"'; END IF; END $gg$"
-        )
-        op.execute(f'CREATE INDEX CONCURRENTLY IF NOT EXISTS {quote(name)} ON {quote(table)} ({_cols(columns)})')
-        for setting in timeouts.settings("blocking"):
-            op.execute(setting)
+    dialects.of(ctx.dialect.name).create_index(op, ctx, name, table, list(columns))
 
 
 def drop_index(name: str, table: str) -> None:
     ctx = op.get_context()
-    if ctx.dialect.name != "postgresql":
-        op.drop_index(name, table_name=table)
-        return
-    timeouts = ctx.config.attributes["migrate.timeouts"]
-    with ctx.autocommit_block():
-        for setting in timeouts.settings("background"):
-            op.execute(setting)
-        op.execute(f'DROP INDEX CONCURRENTLY IF EXISTS {quote(name)}')
-        for setting in timeouts.settings("blocking"):
-            op.execute(setting)
+    dialects.of(ctx.dialect.name).drop_index(op, ctx, name, table)
 
 
 def add_foreign_key_not_valid(name: str, table: str, columns: Sequence[str], target: str,

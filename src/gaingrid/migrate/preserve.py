@@ -11,6 +11,7 @@ from typing import Sequence
 
 from alembic import op
 
+from . import dialects
 from .dialects.base import quote
 
 from .namespace import Namespace
@@ -28,10 +29,6 @@ def _cols(columns: Sequence[str]) -> str:
     return ", ".join(quote(c) for c in columns)
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def save(label: str, table: str, columns: Sequence[str]) -> None:
     """Copy `columns` of every row of `table` into the archive (label, table)."""
     archive = _archive(label, table)
@@ -46,22 +43,7 @@ def restore(label: str, table: str, columns: Sequence[str], *, key: str | None =
     if key is None:
         statement = f'INSERT INTO {quote(table)} ({_cols(columns)}) SELECT {_cols(columns)} FROM {archive}'
     else:
-        sets = ", ".join(f'"{c}" = a."{c}"' for c in columns if c != key)
+        sets = ", ".join(f"{quote(c)} = a.{quote(c)}" for c in columns if c != key)
         statement = f'UPDATE {quote(table)} AS t SET {sets} FROM {archive} AS a WHERE t.{quote(key)} = a.{quote(key)}'
-    if ctx.dialect.name == "postgresql":
-        # One statement that also holds offline: restore only if an archive exists.
-        op.execute(
-            f"DO $gg$ BEGIN IF to_regclass({_literal(archive)}) IS NOT NULL THEN "
-            f"EXECUTE {_literal(statement)}; EXECUTE {_literal('DROP TABLE ' + archive)}; END IF; END $gg$"
-        )
-        return
-    if ctx.as_sql:
-        op.execute(f"-- if {archive} exists: {statement}; DROP TABLE {archive}")
-        return
-    name = _namespace().table_name(f"archive_{label}_{table}")
-    exists = ctx.connection.exec_driver_sql(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
-    ).first()
-    if exists:
-        op.execute(statement)
-        op.execute(f"DROP TABLE {archive}")
+    dialects.of(ctx.dialect.name).restore_archive(op, archive, _namespace().table_name(f"archive_{label}_{table}"),
+                                                  statement)

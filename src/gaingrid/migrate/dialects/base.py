@@ -122,6 +122,30 @@ class Dialect:
         """`conn`, so that every read of its next transaction sees one snapshot while writers carry on."""
         return conn
 
+    full_join_on_subqueries = False  # True: a full join of two key ranges runs as one merge join
+
+    def key_bounds(self, conn: sa.Connection, table: str, key: str, chunk: int) -> list | None:
+        """Keys that cut `table` into ranges of about `chunk` rows, from the database's statistics; None: none kept."""
+        return None
+
+    # -- inside a revision (Alembic ops) -------------------------------------------------
+
+    def create_index(self, op, ctx, name: str, table: str, columns: list[str]) -> None:
+        op.create_index(name, table, columns)
+
+    def drop_index(self, op, ctx, name: str, table: str) -> None:
+        op.drop_index(name, table_name=table)
+
+    def restore_archive(self, op, archive: str, archive_name: str, statement: str) -> None:
+        """Run `statement` (it reads the archive), then drop the archive: only if the archive exists."""
+        ctx = op.get_context()
+        if ctx.as_sql:
+            op.execute(f"-- if {archive} exists: {statement}; DROP TABLE {archive}")
+            return
+        if archive_name in sa.inspect(ctx.connection).get_table_names():
+            op.execute(statement)
+            op.execute(f"DROP TABLE {archive}")
+
     # -- what the other sessions are doing ------------------------------------------------
 
     def session_load(self, conn: sa.Connection) -> tuple[int, int] | None:
@@ -168,3 +192,8 @@ class Dialect:
 def quote(name: str) -> str:
     """An identifier, double-quoted: the engine's one way to quote a name in SQL."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    """A string literal, single-quoted."""
+    return "'" + text.replace("'", "''") + "'"

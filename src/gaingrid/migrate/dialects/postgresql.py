@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from ..errors import NAMES, MigrateError
-from .base import LOCK_PATIENCE, Dialect, quote
+from .base import LOCK_PATIENCE, Dialect, literal, quote
 
 # An arbitrary constant: every migrator contends for the same advisory lock.
 _ADVISORY_LOCK_KEY = 0x6761696E67726964 & 0x7FFFFFFFFFFFFFFF
@@ -102,9 +102,58 @@ class PostgreSQL(Dialect):
         return _hash_sum(conn, table, f"hashtextextended(ROW({', '.join(quote(c) for c in columns)})::text, 0)")
 
     concurrently = " CONCURRENTLY"
+    full_join_on_subqueries = True
     has_schemas = True
     has_enum_types = True
     names_primary_keys = True
+
+    def key_bounds(self, conn: sa.Connection, table: str, key: str, chunk: int) -> list | None:
+        """From the key's histogram in the planner's statistics."""
+        rows = conn.exec_driver_sql("SELECT reltuples FROM pg_class WHERE oid = to_regclass(%(t)s)",
+                                    {"t": quote(table)}).scalar()
+        key_type = conn.exec_driver_sql(
+            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = to_regclass(%(t)s) "
+            "AND attname = %(k)s", {"t": quote(table), "k": key}).scalar()
+        histogram = conn.exec_driver_sql(  # anyarray: through text, into the key's own type
+            f"SELECT histogram_bounds::text::{key_type}[] FROM pg_stats WHERE schemaname = current_schema() "
+            "AND tablename = %(t)s AND attname = %(k)s", {"t": table, "k": key}).scalar()
+        if not rows or rows < 0 or not histogram:
+            return None  # never analyzed
+        pieces = max(1, round(rows / chunk))
+        last = len(histogram) - 1
+        return sorted({histogram[round(i * last / pieces)] for i in range(1, pieces)})
+
+    def create_index(self, op, ctx, name: str, table: str, columns: list[str]) -> None:
+        timeouts = ctx.config.attributes["migrate.timeouts"]
+        with ctx.autocommit_block():
+            # Building CONCURRENTLY blocks no writer, but waits for every transaction already
+            # running: it gets the long lock timeout, and the session gets its own back after.
+            for setting in timeouts.settings("background"):
+                op.execute(setting)
+            # A failed CONCURRENTLY build leaves an INVALID index behind: drop it so a rerun rebuilds.
+            op.execute(
+                f"DO $gg$ BEGIN IF EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                f"JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = {literal(name)} "
+                f"AND n.nspname = current_schema() AND NOT i.indisvalid) THEN "
+                f"EXECUTE {literal('DROP INDEX ' + quote(name))}; END IF; END $gg$")
+            op.execute(f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {quote(name)} ON {quote(table)} "
+                       f"({', '.join(quote(c) for c in columns)})")
+            for setting in timeouts.settings("blocking"):
+                op.execute(setting)
+
+    def drop_index(self, op, ctx, name: str, table: str) -> None:
+        timeouts = ctx.config.attributes["migrate.timeouts"]
+        with ctx.autocommit_block():
+            for setting in timeouts.settings("background"):
+                op.execute(setting)
+            op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {quote(name)}")
+            for setting in timeouts.settings("blocking"):
+                op.execute(setting)
+
+    def restore_archive(self, op, archive: str, archive_name: str, statement: str) -> None:
+        # One statement that also holds offline: restore only if an archive exists.
+        op.execute(f"DO $gg$ BEGIN IF to_regclass({literal(archive)}) IS NOT NULL THEN "
+                   f"EXECUTE {literal(statement)}; EXECUTE {literal('DROP TABLE ' + archive)}; END IF; END $gg$")
 
     def session_load(self, conn: sa.Connection) -> tuple[int, int] | None:
         return tuple(conn.exec_driver_sql(

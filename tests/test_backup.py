@@ -333,16 +333,18 @@ def test_password_reaches_pg_tools_only_through_the_environment(pg_url, tmp_path
 
 
 def test_pg_tools_must_match_the_server_major_version(tmp_path, monkeypatch):
+    from gaingrid.migrate.dialects import postgresql_backup as tools_module
+
     with pytest.raises(MigrateError, match="PostgreSQL 99, so pg_dump 99 is needed"):
-        backups.pg_tools(99)
+        tools_module.pg_tools(99)
     on_path = shutil.which("pg_dump")
-    major = backups._tool_major(on_path)
-    tools = backups.pg_tools(major)
-    assert {backups._tool_major(t) for t in (tools.pg_dump, tools.pg_restore)} == {major}
-    monkeypatch.setattr(backups, "PG_BIN_ROOT", tmp_path)  # no versioned directories: PATH's tools only
-    assert backups.pg_tools(major).pg_dump == on_path
+    major = tools_module.tool_major(on_path)
+    tools = tools_module.pg_tools(major)
+    assert {tools_module.tool_major(t) for t in (tools.pg_dump, tools.pg_restore)} == {major}
+    monkeypatch.setattr(tools_module, "PG_BIN_ROOT", tmp_path)  # no versioned directories: PATH's tools only
+    assert tools_module.pg_tools(major).pg_dump == on_path
     with pytest.raises(MigrateError, match=f"pg_dump {major - 1} is needed .*version {major}"):
-        backups.pg_tools(major - 1)
+        tools_module.pg_tools(major - 1)
 
 
 @pytest.mark.postgres

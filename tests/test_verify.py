@@ -298,6 +298,20 @@ def test_rehearse_runs_everything_on_a_clone_and_never_writes_to_the_source(db_u
         assert clones == 0
 
 
+def test_rehearse_clones_a_source_the_app_is_connected_to(pg_url: str) -> None:
+    """CREATE DATABASE … TEMPLATE refuses a source in use: the clone is filled from a backup instead."""
+    migrator = legacy_database(pg_url)
+    before = _source_state(pg_url)
+    app_engine = dialect.create_engine(migrator.url)
+    with app_engine.connect() as app_session:
+        app_session.exec_driver_sql('SELECT count(*) FROM "User"').scalar()
+        result = rehearse(GAINGRID, migrator.url)
+    app_engine.dispose()
+    assert result.ok, result.failure
+    assert result.steps[0].rows_moved > 0
+    assert _source_state(pg_url) == before
+
+
 def test_rehearse_without_createdb_says_which_privilege_is_missing(pg_admin_url: str, pg_url: str) -> None:
     legacy_database(pg_url)
     admin = sa.create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")

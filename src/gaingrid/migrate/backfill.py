@@ -247,22 +247,15 @@ class BackfillSQL:
 
 
 def implied_references(conn, backfill: Backfill) -> frozenset[str]:
-    """Reference columns guaranteed by a validated PostgreSQL foreign key on the column they come from.
+    """Reference columns guaranteed by an enforced foreign key on the column they come from.
 
     E.g. WorkoutLog.exerciseId comes from WorkoutExercise.exerciseId, which a
-    validated key already ties to Exercise. SQLite may not enforce its keys: none.
+    validated key already ties to Exercise.
     """
-    if conn.dialect.name != "postgresql":
-        return frozenset()
     tables = {SOURCE: backfill.source, **{p.alias: p.table for p in backfill.parents}}
     implied = set()
     for ref in backfill.references:
         alias, column = backfill.columns[ref.column].split(".", 1)
-        found = conn.exec_driver_sql(
-            "SELECT 1 FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
-            "WHERE c.contype = 'f' AND c.convalidated AND array_length(c.conkey, 1) = 1 "
-            "AND c.conrelid = to_regclass(%(table)s) AND c.confrelid = to_regclass(%(ref)s) AND a.attname = %(col)s",
-            {"table": q(tables[alias]), "ref": q(ref.table), "col": column}).first()
-        if found:
+        if dialects.of(conn).enforced_reference(conn, tables[alias], column, ref.table):
             implied.add(ref.column)
     return frozenset(implied)

@@ -4,12 +4,9 @@ A backup is one file and a manifest beside it (`<name>.manifest.json`): the
 file's size and SHA-256, the dialect, the phase, and a content fingerprint of
 every application table, taken in the same snapshot as the file.
 
-- PostgreSQL: `pg_dump -Fc` of the whole database, the toolkit's schema
-  included, by the client tools of the server's major version. A restore drops
-  and recreates `public` and the toolkit's schema and replays the archive in
-  one transaction (pg_restore's script, run by psql, committed only once the
-  whole archive has been read): it lands whole or not at all.
-- SQLite: the online backup API, in both directions.
+How the file is written and read back is the dialect's (dialects/*_backup.py):
+pg_dump and a one-transaction pg_restore on PostgreSQL, the online backup API
+on SQLite.
 
 A restore checks the file's size and checksum, then the archive itself, before
 it touches the database, and the fingerprint and phase after.
@@ -19,28 +16,22 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
-import shutil
-import sqlite3
-import subprocess
 import tempfile
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Callable
+from typing import Callable
 
 import sqlalchemy as sa
 
 from gaingrid import __version__
 
-from . import dialect, fingerprint, ledger
+from . import dialect, dialects, fingerprint, ledger
 from .errors import MigrateError, cli
 from .phase import Project
 from .state import live_shape, namespace_for, read_state
 
 MANIFEST_SUFFIX = ".manifest.json"
-PG_BIN_ROOT = Path("/usr/lib/postgresql")  # Debian's layout: /usr/lib/postgresql/<major>/bin
-_EXTENSIONS = {"postgresql": ".dump", "sqlite": ".sqlite"}
 
 
 @dataclass(frozen=True)
@@ -56,14 +47,6 @@ class Manifest:
     database: str  # the URL, password masked
 
 
-@dataclass(frozen=True)
-class PgTools:
-    major: int
-    pg_dump: str
-    pg_restore: str
-    psql: str
-
-
 def manifest_path(backup: Path) -> Path:
     return backup.with_suffix(MANIFEST_SUFFIX)
 
@@ -72,29 +55,20 @@ def manifest_path(backup: Path) -> Path:
 
 def create_backup(project: Project, url: sa.URL, directory: Path) -> tuple[Path, Manifest]:
     """Back up the whole database into `directory`; returns the backup file and its manifest."""
-    backend = url.get_backend_name()
-    if backend == "sqlite":
-        _require_sqlite_file(url)
+    db = dialects.of(url)
+    db.check_backup_source(url)
     with dialect.connection(url) as conn:
-        tools = pg_tools(server_major(conn)) if backend == "postgresql" else None
-        _prepare_directory(directory)
-        if tools:  # state, fingerprint and pg_dump all see one snapshot
-            conn = conn.execution_options(isolation_level="REPEATABLE READ")
-        with conn.begin():
-            snapshot = conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar() if tools else None
+        with db.backup_snapshot(conn, url) as (conn, dump):  # state, fingerprint and file: one snapshot
+            _prepare_directory(directory)
             phase = read_state(project, conn).phase_number
             content = take_fingerprint(project, conn)
             stamp = datetime.now(timezone.utc)
-            path, fd = _new_file(directory, f"{project.name}-{backend}-phase{phase}-{stamp:%Y%m%dT%H%M%SZ}",
-                                 _EXTENSIONS[backend])
+            path, fd = _new_file(directory, f"{project.name}-{db.name}-phase{phase}-{stamp:%Y%m%dT%H%M%SZ}",
+                                 db.backup_extension)
             try:
-                if tools:
-                    _run([tools.pg_dump, "--format=custom", f"--snapshot={snapshot}", f"--dbname={_conninfo(url)}"],
-                         env=_pg_env(url), stdout=fd)
-                else:
-                    _sqlite_copy(conn.connection.driver_connection, path)
+                dump(fd, path)
                 os.fsync(fd)
-                manifest = Manifest(path.name, _sha256(path), path.stat().st_size, backend, phase, content,
+                manifest = Manifest(path.name, _sha256(path), path.stat().st_size, db.name, phase, content,
                                     stamp.isoformat(timespec="seconds"), __version__, dialect.redact(url))
                 _write_private(manifest_path(path), json.dumps(asdict(manifest), indent=2) + "\n")
             except BaseException:
@@ -232,31 +206,23 @@ def restore_backup(project: Project, url: sa.URL, path: Path, *, force: bool = F
     entries made since the backup are put back, and the restore is recorded.
     """
     backup, manifest = read_manifest(path)
-    backend = url.get_backend_name()
-    if manifest.dialect != backend:
+    db = dialects.of(url)
+    if manifest.dialect != db.name:
         raise MigrateError(f"{backup.name} is a {manifest.dialect} backup; it cannot be restored "
-                           f"into the {backend} database {dialect.redact(url)}")
+                           f"into the {db.name} database {dialect.redact(url)}")
     if not force and not same_database(manifest.database, url):
         raise MigrateError(f"{backup.name} is a backup of {manifest.database}, not of {dialect.redact(url)}; "
                            "nothing was restored: pass --force to restore it here anyway")
     verify_file(backup, manifest)
     with dialect.connection(url) as conn:
-        tools = pg_tools(server_major(conn)) if backend == "postgresql" else None
-        if tools:
-            _run([tools.pg_restore, "--list", str(backup)], stdout=subprocess.DEVNULL,
-                 failure=f"{backup} is not a readable pg_dump archive")
-        else:
-            _sqlite_check(backup)
-        _sessions_in_the_way(conn, force=force, terminate=terminate)
+        db.check_backup(conn, backup)
+        db.other_sessions(conn, force=force, terminate=terminate)
         ns = namespace_for(project, conn)
         with dialect.migrator_lock(conn):
             history = ledger.entries(conn, ns)
             conn.rollback()
             started_at = ledger.now()
-            if tools:
-                _pg_load(tools, url, backup, ns.name)
-            else:
-                _sqlite_copy(backup, conn.connection.driver_connection)
+            db.load_backup(conn, url, backup, ns.name)
             ledger.merge(conn.engine, ns, history)
             entry = ledger.Entry(manifest.phase, "restore", started_at, ledger.now(), 0.0, "ok", backup=str(backup),
                                  details={"backup of": manifest.database, "taken at": manifest.created_at})
@@ -276,34 +242,7 @@ def same_database(recorded: str, url: sa.URL) -> bool:
         theirs = sa.engine.make_url(recorded)
     except (sa.exc.ArgumentError, ValueError):
         return False
-    if url.get_backend_name() == "sqlite":
-        return bool(theirs.database and url.database) and Path(theirs.database).resolve() == Path(url.database).resolve()
-    where = lambda u: (u.host or "localhost", u.port or 5432, u.database)  # noqa: E731
-    return where(theirs) == where(url)
-
-
-def _sessions_in_the_way(conn: sa.Connection, *, force: bool, terminate: bool) -> None:
-    """Other sessions on the database: refused unless `force`, or ended with `terminate` (PostgreSQL).
-
-    SQLite cannot list its connections: only one holding a lock shows, as the restore waits for it.
-    """
-    if conn.dialect.name != "postgresql":
-        return
-    rows = conn.exec_driver_sql(
-        "SELECT pid, usename, coalesce(nullif(application_name, ''), '?'), state, "
-        "extract(epoch FROM now() - backend_start)::int FROM pg_stat_activity "
-        "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'").fetchall()
-    conn.rollback()
-    if not rows or force:
-        return
-    if terminate:
-        for pid, *_ in rows:
-            conn.exec_driver_sql("SELECT pg_terminate_backend(%(pid)s)", {"pid": pid})
-        conn.commit()
-        return
-    listed = ", ".join(f"pid {pid} ({user}, {app}, {state}, connected {age} s)" for pid, user, app, state, age in rows)
-    raise MigrateError(f"{len(rows)} other sessions are connected ({listed}); nothing was restored: stop them, "
-                       "or pass --terminate to end them, or --force to restore while they stay")
+    return theirs.get_backend_name() == url.get_backend_name() and dialects.of(url).same_database(theirs, url)
 
 
 def _restored_differs(project: Project, conn: sa.Connection, manifest: Manifest) -> str | None:
@@ -319,159 +258,3 @@ def _restored_differs(project: Project, conn: sa.Connection, manifest: Manifest)
     if phase != manifest.phase:
         return f"it is at phase {phase}, and the backup was taken at {manifest.phase}"
     return None
-
-
-# -- connections ------------------------------------------------------------------------------------
-
-# -- SQLite -----------------------------------------------------------------------------------------
-
-def _require_sqlite_file(url: sa.URL) -> None:
-    database = url.database
-    if not database or database == ":memory:":
-        raise MigrateError("an in-memory SQLite database cannot be backed up")
-    if not Path(database).is_file():
-        raise MigrateError(f"no database at {database}: there is nothing to back up")
-
-
-def _sqlite_open_readonly(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-
-
-def _sqlite_check(path: Path) -> None:
-    try:
-        source = _sqlite_open_readonly(path)
-        try:
-            result = source.execute("PRAGMA quick_check").fetchone()[0]
-        finally:
-            source.close()
-    except sqlite3.DatabaseError as exc:
-        result = str(exc)
-    if result != "ok":
-        raise MigrateError(f"{path} is not a readable SQLite backup: {result.splitlines()[0]}")
-
-
-def _sqlite_copy(source: sqlite3.Connection | Path, target: sqlite3.Connection | Path) -> None:
-    """The online backup API: a consistent copy of all of `source` over all of `target` (a file is opened here)."""
-    opened: list[sqlite3.Connection] = []
-
-    def open_(db: sqlite3.Connection | Path, readonly: bool) -> sqlite3.Connection:
-        if isinstance(db, Path):
-            opened.append(_sqlite_open_readonly(db) if readonly else sqlite3.connect(db))
-            return opened[-1]
-        return db
-
-    try:
-        open_(source, True).backup(open_(target, False))
-    finally:
-        for conn in opened:
-            conn.close()
-
-
-# -- PostgreSQL -------------------------------------------------------------------------------------
-
-def server_major(conn: sa.Connection) -> int:
-    number = int(conn.exec_driver_sql("SHOW server_version_num").scalar())
-    conn.rollback()
-    return number // 10000
-
-
-def pg_tools(major: int) -> PgTools:
-    """pg_dump, pg_restore and psql of the server's major version."""
-    return PgTools(major, *(_pg_tool(name, major) for name in ("pg_dump", "pg_restore", "psql")))
-
-
-def _pg_tool(name: str, major: int) -> str:
-    candidate = PG_BIN_ROOT / str(major) / "bin" / name
-    if candidate.is_file() and os.access(candidate, os.X_OK):
-        return str(candidate)
-    found = shutil.which(name)
-    found_major = _tool_major(found) if found else None
-    if found_major == major:
-        return found
-    have = f"{name} on PATH is version {found_major}" if found else f"no {name} on PATH"
-    raise MigrateError(f"the server runs PostgreSQL {major}, so {name} {major} is needed ({have}, "
-                       f"none in {candidate.parent}): install the PostgreSQL {major} client tools")
-
-
-def _tool_major(path: str) -> int | None:
-    out = subprocess.run([path, "--version"], capture_output=True, text=True).stdout
-    match = re.search(r"PostgreSQL\)\s+(\d+)", out)
-    return int(match.group(1)) if match else None
-
-
-def _conninfo(url: sa.URL) -> str:
-    """A libpq connection string for the URL, without its password (that goes in PGPASSWORD)."""
-    params = {"host": url.host, "port": url.port, "user": url.username, "dbname": url.database}
-    params.update({k: (v[-1] if isinstance(v, tuple) else v) for k, v in url.query.items() if k != "password"})
-    params.setdefault("connect_timeout", 10)
-
-    def quoted(value) -> str:
-        return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-    return " ".join(f"{k}={quoted(v)}" for k, v in params.items() if v is not None)
-
-
-def _pg_env(url: sa.URL) -> dict[str, str]:
-    password = url.password or url.query.get("password")
-    if isinstance(password, tuple):
-        password = password[-1]
-    return {**os.environ, "PGPASSWORD": str(password)} if password else dict(os.environ)
-
-
-def _recreate_schemas(toolkit_schema: str, major: int) -> str:
-    """Drop the application's and the toolkit's schemas; recreate `public` as the server itself makes it."""
-    if major >= 15:  # owned by the database owner; everyone may use it, only the owner create in it
-        public = ("GRANT USAGE ON SCHEMA public TO PUBLIC;\n"
-                  "DO $$ BEGIN\n"
-                  "  IF (SELECT pg_has_role(oid, 'MEMBER') FROM pg_roles WHERE rolname = 'pg_database_owner') THEN\n"
-                  "    ALTER SCHEMA public OWNER TO pg_database_owner;\n"
-                  "  END IF;\n"
-                  "END $$;\n")
-    else:
-        public = "GRANT USAGE, CREATE ON SCHEMA public TO PUBLIC;\n"
-    return (f'BEGIN;\nDROP SCHEMA IF EXISTS "{toolkit_schema}" CASCADE;\nDROP SCHEMA IF EXISTS public CASCADE;\n'
-            f"CREATE SCHEMA public;\nCOMMENT ON SCHEMA public IS 'standard public schema';\n{public}")
-
-
-def _pg_load(tools: PgTools, url: sa.URL, archive: Path, toolkit_schema: str) -> None:
-    """Schemas dropped and recreated, then the archive replayed: one transaction, committed only
-    if pg_restore read the whole archive and psql ran every statement."""
-    env = _pg_env(url)
-    with tempfile.TemporaryFile() as reader_err, tempfile.TemporaryFile() as loader_err:
-        reader = subprocess.Popen([tools.pg_restore, "--no-owner", "--exit-on-error", "--file=-", str(archive)],
-                                  stdout=subprocess.PIPE, stderr=reader_err, env=env)
-        loader = subprocess.Popen([tools.psql, "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1",
-                                   f"--dbname={_conninfo(url)}"],
-                                  stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=loader_err, env=env)
-        try:
-            loader.stdin.write(_recreate_schemas(toolkit_schema, tools.major).encode())
-            shutil.copyfileobj(reader.stdout, loader.stdin, 1 << 20)
-            if reader.wait() == 0:
-                loader.stdin.write(b"COMMIT;\n")
-        except BrokenPipeError:
-            pass  # psql stopped at an error: its stderr says which
-        finally:
-            reader.stdout.close()
-            reader.wait()
-            try:
-                loader.stdin.close()
-            except BrokenPipeError:
-                pass
-            loader.wait()
-        if reader.returncode != 0:
-            raise MigrateError(f"pg_restore failed; the restore was rolled back: {_first_line(reader_err)}")
-        if loader.returncode != 0:
-            raise MigrateError(f"the restore failed and was rolled back: {_first_line(loader_err)}")
-
-
-def _run(argv: list[str], *, stdout: int | IO, env: dict[str, str] | None = None, failure: str | None = None) -> None:
-    with tempfile.TemporaryFile() as err:
-        code = subprocess.run(argv, stdout=stdout, stderr=err, env=env).returncode
-        if code != 0:
-            raise MigrateError(f"{failure or Path(argv[0]).name + ' failed'}: {_first_line(err)}")
-
-
-def _first_line(stream: IO[bytes]) -> str:
-    stream.seek(0)
-    lines = [line.strip() for line in stream.read().decode(errors="replace").splitlines() if line.strip()]
-    return lines[0] if lines else "no message"

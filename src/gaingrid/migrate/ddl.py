@@ -20,15 +20,18 @@ def _cols(columns: Sequence[str]) -> str:
     return ", ".join(quote(c) for c in columns)
 
 
+def database() -> dialects.Dialect:
+    """The dialect object of the database the revision runs on: what it can do (defers_foreign_keys, …)."""
+    return dialects.of(op.get_context().dialect.name)
+
+
 def create_index(name: str, table: str, columns: Sequence[str]) -> None:
     """An index built without blocking writers where the database can (PostgreSQL: CONCURRENTLY)."""
-    ctx = op.get_context()
-    dialects.of(ctx.dialect.name).create_index(op, ctx, name, table, list(columns))
+    database().create_index(op, op.get_context(), name, table, list(columns))
 
 
 def drop_index(name: str, table: str) -> None:
-    ctx = op.get_context()
-    dialects.of(ctx.dialect.name).drop_index(op, ctx, name, table)
+    database().drop_index(op, op.get_context(), name, table)
 
 
 def add_foreign_key_not_valid(name: str, table: str, columns: Sequence[str], target: str,

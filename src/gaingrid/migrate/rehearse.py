@@ -6,21 +6,16 @@ up again and a final verify. Then it is dropped.
 """
 from __future__ import annotations
 
-import sqlite3
 import tempfile
 import threading
 import time
-import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import sqlalchemy as sa
-from sqlalchemy.exc import DBAPIError
 
-from . import dialect, fingerprint
-from .backfill import q
+from . import dialect, dialects, fingerprint
 from .errors import MigrateError
 from .phase import Project
 
@@ -53,77 +48,42 @@ def _legacy_fingerprint(project: Project, url: sa.URL) -> fingerprint.Fingerprin
         return fingerprint.take(conn, {t: columns[t] for t in present})
 
 
-@contextmanager
-def _clone(project: Project, url: sa.URL) -> Iterator[sa.URL]:
-    if url.get_backend_name() == "sqlite":
+def _clone(project: Project, url: sa.URL):
+    def copy_in_use(clone_url: sa.URL) -> None:
+        """The source's own backup and restore, into the empty clone: a consistent copy while the app writes."""
+        from .backup import create_backup, restore_backup
+
         with tempfile.TemporaryDirectory(prefix=f"{project.name}-rehearsal-") as tmp:
-            target = Path(tmp) / "clone.db"
-            # The online backup API: a consistent copy even while the app writes.
-            source = sqlite3.connect(f"file:{url.database}?mode=ro", uri=True)
-            try:
-                with sqlite3.connect(target) as dest:
-                    source.backup(dest)
-            finally:
-                source.close()
-            yield url.set(database=str(target))
-        return
-    name = f"{url.database}_rehearsal_{uuid.uuid4().hex[:8]}"
-    admin = dialect.create_engine(url).execution_options(isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            try:
-                conn.exec_driver_sql(f"CREATE DATABASE {q(name)} TEMPLATE {q(url.database)}")
-            except DBAPIError as exc:
-                if "being accessed by other users" not in str(exc.orig):
-                    raise MigrateError(f"cannot clone {url.database}: {str(exc.orig).splitlines()[0]}") from None
-                _clone_from_backup(project, url, conn, name)
-        try:
-            yield url.set(database=name)
-        finally:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {q(name)} WITH (FORCE)")
-    finally:
-        admin.dispose()
+            path, _ = create_backup(project, url, Path(tmp) / "backup")
+            restore_backup(project, clone_url, path, force=True)  # into the clone, on purpose
+
+    return dialects.of(url).clone(url, f"{project.name}-rehearsal-", copy_in_use)
 
 
 def _require_clone_privilege(url: sa.URL) -> None:
-    if url.get_backend_name() != "postgresql":
-        return
     with dialect.connection(url) as conn:
-        can = conn.exec_driver_sql("SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user").scalar()
-        user = conn.exec_driver_sql("SELECT current_user").scalar()
-    if not can:
-        raise MigrateError(f"rehearse needs a scratch database: role {user!r} lacks the CREATEDB privilege "
-                           f"(grant it with ALTER ROLE {q(user)} CREATEDB, or rehearse as another role)")
-
-
-def _clone_from_backup(project: Project, url: sa.URL, conn: sa.Connection, name: str) -> None:
-    """The source is in use (CREATE DATABASE … TEMPLATE needs it idle): back it up, restore into the clone."""
-    from .backup import create_backup, restore_backup
-
-    conn.exec_driver_sql(f"CREATE DATABASE {q(name)}")
-    with tempfile.TemporaryDirectory(prefix=f"{project.name}-rehearsal-") as tmp:
-        path, _ = create_backup(project, url, Path(tmp) / "backup")
-        restore_backup(project, url.set(database=name), path, force=True)  # into the clone, on purpose
+        dialects.of(url).check_clone_privilege(conn)
 
 
 class _LockWatch:
-    """Samples the clone's sessions for lock waits while the rehearsal runs (PostgreSQL)."""
+    """Samples the clone's sessions for lock waits while the rehearsal runs, where the database shows them."""
 
     def __init__(self, url: sa.URL) -> None:
-        self.url, self.longest, self._stop = url, 0.0, threading.Event()
+        self.url, self._stop = url, threading.Event()
+        self.longest: float | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         engine = dialect.create_engine(self.url)
         try:
             with engine.connect() as conn:
-                while not self._stop.wait(0.05):
-                    waited = conn.exec_driver_sql(
-                        "SELECT coalesce(max(extract(epoch FROM now() - state_change)), 0) FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND wait_event_type = 'Lock'").scalar()
-                    conn.rollback()
-                    self.longest = max(self.longest, float(waited))
+                while True:  # one sample at least, however short the rehearsal
+                    waited = dialects.of(conn).longest_lock_wait(conn)
+                    if waited is None:
+                        return
+                    self.longest = max(self.longest or 0.0, waited)
+                    if self._stop.wait(0.05):
+                        return
         finally:
             engine.dispose()
 
@@ -175,16 +135,10 @@ def rehearse(project: Project, url: sa.URL, on_step: Callable[[RehearsalStep], N
             diff = fingerprint.differences(original, _legacy_fingerprint(project, clone_url))
             return 0, not diff, "; ".join(diff) or "the legacy data equals the source's, row for row"
 
-        watch = _LockWatch(clone_url) if clone_url.get_backend_name() == "postgresql" else None
-        if watch:
-            watch.__enter__()
-        try:
+        with _LockWatch(clone_url) as watch:
             for label, run in (("up", up), ("verify", verify), ("down to phase 1", down),
                                ("compare with the source", compare), ("up again", up), ("verify again", verify)):
                 if not step(label, run):
                     break
-        finally:
-            if watch:
-                watch.__exit__(None, None, None)
-                result.longest_lock_wait = watch.longest
+        result.longest_lock_wait = watch.longest
         return result

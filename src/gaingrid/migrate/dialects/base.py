@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator
+from pathlib import Path
+from typing import Callable, Iterator
 
 import sqlalchemy as sa
 
@@ -146,6 +147,50 @@ class Dialect:
             op.execute(statement)
             op.execute(f"DROP TABLE {archive}")
 
+    # -- backups, restores and rehearsal clones -------------------------------------------
+
+    backup_extension = ""
+
+    def check_backup_source(self, url: sa.URL) -> None:
+        """Refuse a database that cannot be backed up, before anything is written."""
+
+    @contextmanager
+    def backup_snapshot(self, conn: sa.Connection, url: sa.URL
+                        ) -> Iterator[tuple[sa.Connection, Callable[[int, Path], None]]]:
+        """A transaction, and `dump(fd, path)` that writes the whole database as that transaction sees it."""
+        raise NotImplementedError
+        yield
+
+    def check_backup(self, conn: sa.Connection, path: Path) -> None:
+        """Refuse a backup file the restore could not read, before anything changes."""
+        raise NotImplementedError
+
+    def other_sessions(self, conn: sa.Connection, *, force: bool, terminate: bool) -> None:
+        """Refuse to restore while other sessions are connected, unless `force`; `terminate` ends them.
+        Where the database cannot list them, the restore waits for any that holds a lock."""
+
+    def load_backup(self, conn: sa.Connection, url: sa.URL, path: Path, toolkit_schema: str) -> None:
+        """Replace the whole database with the backup's, all or nothing."""
+        raise NotImplementedError
+
+    def same_database(self, theirs: sa.URL, url: sa.URL) -> bool:
+        """Whether two URLs of this database name the same database."""
+        raise NotImplementedError
+
+    def check_clone_privilege(self, conn: sa.Connection) -> None:
+        """Refuse to rehearse when the role cannot make the scratch clone."""
+
+    @contextmanager
+    def clone(self, url: sa.URL, prefix: str, copy_in_use: Callable[[sa.URL], None]) -> Iterator[sa.URL]:
+        """A scratch copy of the database, removed afterwards; `copy_in_use(clone_url)` fills an empty
+        clone where the database cannot copy itself while in use."""
+        raise NotImplementedError
+        yield
+
+    def longest_lock_wait(self, conn: sa.Connection) -> float | None:
+        """Seconds the longest current lock wait on the database has lasted; None where it cannot be seen."""
+        return None
+
     # -- what the other sessions are doing ------------------------------------------------
 
     def session_load(self, conn: sa.Connection) -> tuple[int, int] | None:
@@ -186,6 +231,10 @@ class Dialect:
 
     def validated(self, conn: sa.Connection, constraint: str) -> bool:
         """Whether the database has validated `constraint` itself (then no check needs to repeat it)."""
+        return False
+
+    def enforced_reference(self, conn: sa.Connection, table: str, column: str, referenced: str) -> bool:
+        """Whether a validated, enforced foreign key ties `table.column` to `referenced`."""
         return False
 
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from ..errors import NAMES, MigrateError
+from . import postgresql_backup as backup
 from .base import LOCK_PATIENCE, Dialect, literal, quote
 
 # An arbitrary constant: every migrator contends for the same advisory lock.
@@ -257,6 +258,43 @@ class PostgreSQL(Dialect):
     def validated(self, conn: sa.Connection, constraint: str) -> bool:
         return bool(conn.exec_driver_sql("SELECT convalidated FROM pg_constraint WHERE conname = %(n)s",
                                          {"n": constraint}).scalar())
+
+    def enforced_reference(self, conn: sa.Connection, table: str, column: str, referenced: str) -> bool:
+        return conn.exec_driver_sql(
+            "SELECT 1 FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
+            "WHERE c.contype = 'f' AND c.convalidated AND array_length(c.conkey, 1) = 1 "
+            "AND c.conrelid = to_regclass(%(table)s) AND c.confrelid = to_regclass(%(ref)s) AND a.attname = %(col)s",
+            {"table": quote(table), "ref": quote(referenced), "col": column}).first() is not None
+
+    backup_extension = ".dump"
+
+    @contextmanager
+    def backup_snapshot(self, conn, url):
+        with backup.snapshot(conn, url) as taken:
+            yield taken
+
+    def check_backup(self, conn: sa.Connection, path) -> None:
+        backup.check(conn, path)
+
+    def other_sessions(self, conn: sa.Connection, *, force: bool, terminate: bool) -> None:
+        backup.other_sessions(conn, force=force, terminate=terminate)
+
+    def load_backup(self, conn: sa.Connection, url: sa.URL, path, toolkit_schema: str) -> None:
+        backup.load(conn, url, path, toolkit_schema)
+
+    def same_database(self, theirs: sa.URL, url: sa.URL) -> bool:
+        return backup.same_server_database(theirs, url)
+
+    def check_clone_privilege(self, conn: sa.Connection) -> None:
+        backup.require_createdb(conn)
+
+    @contextmanager
+    def clone(self, url, prefix, copy_in_use):
+        with backup.clone(self.create_engine(url, migrating=False), url, copy_in_use) as cloned:
+            yield cloned
+
+    def longest_lock_wait(self, conn: sa.Connection) -> float | None:
+        return backup.longest_lock_wait(conn)
 
 
 def _hash_sum(conn: sa.Connection, table: str, row_hash: str) -> tuple[int, int]:

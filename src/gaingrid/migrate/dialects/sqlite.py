@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from ..errors import MigrateError
+from . import sqlite_backup as backup
 from .base import Dialect, quote
 
 BUSY_TIMEOUT_MS = 30_000
@@ -166,6 +167,31 @@ class SQLite(Dialect):
             "JOIN pragma_foreign_key_list(?) AS l ON l.id = v.fkid AND l.seq = 0 GROUP BY v.fkid",
             (table, table))}
         return {fk.name: found.get((fk.referred_table.name, fk.columns[0].name), 0) for fk in fks}
+
+
+    backup_extension = ".sqlite"
+
+    def check_backup_source(self, url: sa.URL) -> None:
+        backup.require_file(url)
+
+    @contextmanager
+    def backup_snapshot(self, conn, url):
+        with conn.begin():
+            yield conn, lambda _fd, path: backup.copy(conn.connection.driver_connection, path)
+
+    def check_backup(self, conn: sa.Connection, path: Path) -> None:
+        backup.check(path)
+
+    def load_backup(self, conn: sa.Connection, url: sa.URL, path: Path, toolkit_schema: str) -> None:
+        backup.copy(path, conn.connection.driver_connection)
+
+    def same_database(self, theirs: sa.URL, url: sa.URL) -> bool:
+        return backup.same_file(theirs, url)
+
+    @contextmanager
+    def clone(self, url, prefix, copy_in_use):
+        with backup.clone(url, prefix) as cloned:
+            yield cloned
 
 
 def _digest(conn: sa.Connection, query: str) -> tuple[int, int]:

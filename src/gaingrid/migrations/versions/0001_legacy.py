@@ -6,6 +6,7 @@ phase instead of running it.
 import sqlalchemy as sa
 from alembic import op
 
+from gaingrid.migrate import ddl
 from gaingrid.migrations.prisma import TIMESTAMP, created_at, fk, updated_at
 
 revision = "0001_legacy"
@@ -67,5 +68,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in ("WorkoutExercise", "Exercise", "Workout", "User"):
         op.drop_table(table)
-    if op.get_context().dialect.name == "postgresql":
+    if ddl.database().has_enum_types:
         op.execute('DROP TYPE "ExerciseCategory"')

@@ -55,7 +55,7 @@ def _exercise(with_new_columns: bool) -> sa.Table:
 
 
 def upgrade() -> None:
-    if op.get_context().dialect.name == "postgresql":
+    if ddl.database().defers_foreign_keys:
         for column in new_columns():
             op.add_column("Exercise", column)
         ddl.add_foreign_key_not_valid(FK, "Exercise", ["trainingPlanId"], "TrainingPlan", ["id"], ondelete="SET NULL")
@@ -70,7 +70,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     preserve.save("4", "Exercise", NAMES)
-    if op.get_context().dialect.name == "postgresql":
+    if ddl.database().defers_foreign_keys:
         op.drop_constraint(FK, "Exercise", type_="foreignkey")
         for name in reversed(NAMES[1:]):
             op.drop_column("Exercise", name)

@@ -11,7 +11,7 @@ legacy source), and a later up puts them back.
 import sqlalchemy as sa
 from alembic import op
 
-from gaingrid.migrate import preserve
+from gaingrid.migrate import ddl, preserve
 from gaingrid.migrations.prisma import TIMESTAMP, created_at, fk, updated_at
 
 revision = "0005_add_workout_log"
@@ -24,7 +24,7 @@ LOG = ["id", "userId", "exerciseId", "date", "sets", "reps", "weight", "duration
 
 
 def upgrade() -> None:
-    deferred = op.get_context().dialect.name == "postgresql"
+    deferred = ddl.database().defers_foreign_keys
     foreign_keys = [] if deferred else [
         fk("WorkoutLog_userId_fkey", "userId", "User"),
         fk("WorkoutLog_exerciseId_fkey", "exerciseId", "Exercise"),

@@ -16,6 +16,7 @@ from gaingrid.migrate.phase import Project
 from gaingrid.migrate.batches import BackfillProgress
 from gaingrid.migrate.runner import Plan, StepResult
 from gaingrid.migrate.ledger import Entry
+from gaingrid.migrate.recorder import step_seconds
 from gaingrid.migrate.rehearse import Rehearsal, RehearsalStep
 from gaingrid.migrate.state import DatabaseState
 from gaingrid.migrate.verify import Verification
@@ -159,11 +160,13 @@ def print_history(console: Console, entries: list[Entry]) -> None:
     if not entries:
         console.print("the ledger is empty")
         return
-    table = Table("#", "phase", "direction", "started (UTC)", "seconds", "rows", "outcome", "operator", "backup")
+    table = Table("#", "phase", "direction", "started (UTC)", "seconds", "of which", "rows", "outcome", "operator",
+                  "backup")
     for e in entries:
         outcome = "[green]ok[/]" if e.outcome == "ok" else f"[red]{e.outcome}[/]: {e.error or ''}"
+        parts = ", ".join(f"{name} {seconds:.2f}" for name, seconds in step_seconds(e))
         table.add_row(str(e.id), str(e.phase), e.direction, e.started_at.strftime("%m-%d %H:%M:%S"),
-                      f"{e.seconds:.2f}", f"{e.rows_moved:,}" if e.rows_moved else "", outcome, e.operator,
+                      f"{e.seconds:.2f}", parts, f"{e.rows_moved:,}" if e.rows_moved else "", outcome, e.operator,
                       Path(e.backup).name if e.backup else "")
     console.print(table)
 

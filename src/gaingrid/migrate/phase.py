@@ -30,6 +30,7 @@ class Phase:
     deferred_foreign_keys: tuple[str, ...] = ()
     retires: tuple[str, ...] = ()  # backfills whose sync this phase ends (it drops their source)
     checks: tuple[Any, ...] = ()  # checks.Check: what must hold of what this phase added
+    requires: tuple[Any, ...] = ()  # checks.Check: what must hold before it starts (verify.preflight)
 
     @property
     def revision(self) -> str:

@@ -22,10 +22,11 @@ from .errors import NAMES, MigrateError, Names, cli
 from .parallel import default_jobs
 from .phase import Phase, Project
 from .state import DatabaseState, namespace_for, read_state
+from .executor import Executor
 from .planner import Planner
-from .steps import PhaseExecutor
+from .recorder import Recorder
 from .throttle import Throttle
-from .verify import Verification
+from .verify import Verification, preflight
 from .verify import verify as run_checks
 
 
@@ -63,7 +64,7 @@ class Migrator:
             raise MigrateError(f"--jobs must be at least 1, got {jobs}")
         self.jobs = jobs or default_jobs()  # connections a verification reads on at once
         self.retries = retry.Retries(report=report)  # every retry this migrator takes, by cause
-        self.executor = PhaseExecutor(project, self.url, retries=self.retries,
+        self.executor = Executor(project, self.url, retries=self.retries,
                                       policy=retry.Policy(attempts=lock_retries + 1), timeouts=self.timeouts)
 
     # -- connections ---------------------------------------------------------
@@ -316,58 +317,72 @@ class Migrator:
 
     def _timed(self, conn: sa.Connection, phase: Phase, kind: str, backup_used: str | None,
                batches: BatchSettings, on_backfill: BackfillCallback | None, run: str) -> StepResult:
-        """One phase step, verified, with its ledger entry (written whether it succeeds or fails).
+        """One phase step, through its lifecycle and verified, with its ledger entry (written whether
+        it succeeds or fails; each part of the step timed in it).
 
-        `kind`: "up" or "down"; or what completes a step stopped part way (see _unfinished).
+        `kind`: "up" (validate, start, complete) or "down" (rollback); or what completes a step
+        stopped part way (see _unfinished).
         """
         ns = namespace_for(self.project, conn)
         downward = kind in ("down", "undo", "tidy")
         arrive = self.project.phase(phase.number - 1) if downward else phase
         samples: list[tuple[float, int]] = []
-        started_at, started = ledger.now(), time.perf_counter()
-        verify_seconds = 0.0
-
-        def sample(progress: BackfillProgress) -> None:
-            samples.append((round(time.perf_counter() - started, 3), progress.done))
-            if on_backfill:
-                on_backfill(progress)
-
-        entry = ledger.Entry(arrive.number, kind, started_at, started_at, 0.0, "failed", backup=backup_used, run=run,
-                             script_sha256=ledger.script_sha256(self.project, phase))
+        entry = ledger.Entry(arrive.number, kind, ledger.now(), ledger.now(), 0.0, "failed", backup=backup_used,
+                             run=run, script_sha256=ledger.script_sha256(self.project, phase))
         retries_before = Counter(self.retries.counts)
-        try:
+
+        def settle() -> None:
+            retried = self.retries.counts - retries_before
+            if retried:
+                entry.details["retries"] = dict(retried)
+            conn.rollback()  # SQLite: an open transaction here would lock out the ledger's own
+
+        with Recorder(conn.engine, ns, entry, settle) as rec:
+            def sample(progress: BackfillProgress) -> None:
+                samples.append((round(rec.elapsed, 3), progress.done))
+                if on_backfill:
+                    on_backfill(progress)
+
+            if kind == "up":
+                with rec.step("validate"):
+                    self._preflight(phase)
             if kind in ("up", "down"):
                 inflight.mark(conn, ns, phase.number, kind)
-                self.executor.apply(conn, phase, down=kind == "down")
+                with rec.step("start" if kind == "up" else "rollback"):
+                    (self.executor.start if kind == "up" else self.executor.rollback)(conn, phase)
             elif kind in ("undo", "redo"):
-                self.executor.revert_partial(conn, phase, down=kind == "undo")
+                with rec.step(kind):
+                    self.executor.revert_partial(conn, phase, down=kind == "undo")
             elif kind == "tidy":
-                self.executor.support_indexes(conn, arrive, drops=True)
+                with rec.step(kind):
+                    self.executor.support_indexes(conn, arrive, drops=True)
             if kind in ("up", "finish", "redo") and (phase.backfills or phase.deferred_foreign_keys):
-                entry.rows_moved = self.executor.finish(conn, phase, batches, sample)
+                with rec.step("complete"):
+                    entry.rows_moved = self.executor.complete(conn, phase, batches, sample)
             checked_at = time.perf_counter()
-            with self._snapshot() as snapshot:
+            with rec.step("verify"), self._snapshot() as snapshot:
                 check = self._checks(snapshot, arrive, strict=False, only_latest=True)
             verify_seconds = time.perf_counter() - checked_at
-            entry.details = {"verification": check.to_json(), "throughput": _thin(samples)}
+            entry.details.update({"verification": check.to_json(), "throughput": _thin(samples)})
             if not check.ok:
                 failed = next(c for c in check.checks if not (c.ok or c.warning))
                 raise MigrateError(f"phase {phase.label} {kind}: verification failed: {failed.name}: {failed.detail}; "
                                    f"see {cli('verify')}")
             inflight.clear(conn, ns)
-            entry.outcome = "ok"
-        except Exception as exc:
-            entry.error = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise
-        finally:
-            retried = self.retries.counts - retries_before
-            if retried:
-                entry.details = {**(entry.details or {}), "retries": dict(retried)}
-            conn.rollback()  # SQLite: an open transaction here would lock out the ledger's own
-            entry.finished_at = ledger.now()
-            entry.seconds = time.perf_counter() - started
-            ledger.record(conn.engine, ns, entry)
         return StepResult(phase, kind, entry.seconds, entry.rows_moved, verify_seconds)
+
+    def _preflight(self, phase: Phase) -> None:
+        """Validate: refuse, before anything of `phase` changes, a database not ready for it."""
+        with self._snapshot() as snapshot:
+            readers = dialect.create_engine(self.url)
+            try:
+                ready = preflight(self.project, snapshot, phase, engine=readers, jobs=self.jobs)
+            finally:
+                readers.dispose()
+        if not ready.ok:
+            failed = next(c for c in ready.checks if not (c.ok or c.warning))
+            raise MigrateError(f"phase {phase.label} cannot start: {failed.name}: {failed.detail}; nothing was "
+                               f"changed: run {cli('verify')} for every check")
 
 
 def _thin(samples: list[tuple[float, int]], keep: int = 200) -> list[tuple[float, int]]:

@@ -10,6 +10,8 @@ import sqlalchemy as sa
 
 from . import fingerprint
 from .checks import CheckResult, Context, Work
+from .checks.backfill import BackfillMatches
+from .checks.keys import KeyIsText
 from .parallel import Readers
 from .phase import Phase, Project
 from .state import namespace_for
@@ -49,3 +51,24 @@ def verify(project: Project, conn: sa.Connection, phase: Phase, *, baseline: fin
         for check in p.checks:
             check.plan(ctx, p, work)
     return Verification(phase.number, work.run(Readers(conn, engine, jobs)), time.perf_counter() - started)
+
+
+def preflight(project: Project, conn: sa.Connection, phase: Phase, *, engine: sa.Engine | None = None,
+              jobs: int = 1) -> Verification:
+    """Validate, before `phase` starts: is the database, at the phase before it, ready for it?
+
+    The engine's own conditions: each backfill the phase starts has a text key in an existing
+    source (checks/keys.py), and each sync it retires has a target that matches its source row
+    for row (checks/backfill.py), since retiring it drops the source. Then the phase's own
+    `requires` checks. The app may be writing: its new rows are no failure.
+    """
+    if phase.number == 1:
+        return Verification(0, [])  # an empty database
+    started = time.perf_counter()
+    at = project.phase(phase.number - 1)
+    ctx = Context(project, conn, namespace_for(project, conn), at, None, False, None)
+    work = Work()
+    retired = [b for p in project.phases for b in p.backfills if b.name in phase.retires]
+    for check in [*map(KeyIsText, phase.backfills), *map(BackfillMatches, retired), *phase.requires]:
+        check.plan(ctx, phase, work)
+    return Verification(at.number, work.run(Readers(conn, engine, jobs)), time.perf_counter() - started)

@@ -1,5 +1,13 @@
-"""Executing one phase: its DDL step (Alembic, in one validated transaction)
-and its second half: fill the backfills, complete the deferred foreign keys, check.
+"""Executing one phase, in the lifecycle pgroll gives each operation:
+
+- start: the expand, in one validated transaction: the revision's DDL (Alembic),
+  the sync that keeps a new table in step with its source, the version stamp;
+  indexes the sync needs are built before it, each on its own;
+- complete: the phase's second half: fill its backfills, add and validate its
+  deferred foreign keys, check the schema. (The contract of the old shape is a
+  phase of its own, opt-in, as the old app must keep working until it retires.)
+- rollback: the revision's downgrade, what it drops archived first;
+- validate, the pre-flight, is the runner's: it reads in a snapshot (verify.preflight).
 
 Everything that can meet the application's locks waits at most
 a lock timeout (retry.Timeouts) and is retried under the engine's one policy (retry.py).
@@ -21,7 +29,7 @@ from .state import expected_shape, live_shape, namespace_for, validate_phase
 BackfillCallback = Callable[[BackfillProgress], None]
 
 
-class PhaseExecutor:
+class Executor:
     def __init__(self, project: Project, url: sa.URL, *, retries: retry.Retries, policy: retry.Policy,
                  timeouts: retry.Timeouts) -> None:
         self.project = project
@@ -58,8 +66,8 @@ class PhaseExecutor:
                 + (f" ({'; '.join(who)})" if who else f" ({retry.first_line(exc)})")
                 + f"; {next_step}") from None
 
-    def finish(self, conn: sa.Connection, phase: Phase, settings: BatchSettings,
-               on_backfill: BackfillCallback | None) -> int:
+    def complete(self, conn: sa.Connection, phase: Phase, settings: BatchSettings,
+                 on_backfill: BackfillCallback | None) -> int:
         """The second half of a phase: fill its backfills, complete its deferred keys, verify the schema."""
         ns = namespace_for(self.project, conn)
         moved = 0
@@ -136,9 +144,15 @@ class PhaseExecutor:
         ns = namespace_for(self.project, conn)
         cfg = alembic_bridge.config(self.project, ns, connection=conn, timeouts=self.timeouts)
         alembic_bridge.stamp(cfg, phase.revision if down else self.project.phase(phase.number - 1).revision)
-        self.apply(conn, phase, down=down)
+        self._apply(conn, phase, down=down)
 
-    def apply(self, conn: sa.Connection, phase: Phase, *, down: bool) -> None:
+    def start(self, conn: sa.Connection, phase: Phase) -> None:
+        self._apply(conn, phase, down=False)
+
+    def rollback(self, conn: sa.Connection, phase: Phase) -> None:
+        self._apply(conn, phase, down=True)
+
+    def _apply(self, conn: sa.Connection, phase: Phase, *, down: bool) -> None:
         arrive = self.project.phase(phase.number - 1) if down else phase
         ns = namespace_for(self.project, conn)
         conn.rollback()  # Alembic manages its own per-step transactions only on an idle connection

@@ -51,6 +51,23 @@ def test_schema_after_each_phase_is_prismas(pg_admin_url: str, pg_url: str, phas
         pg_server.drop_database(pg_admin_url, prisma_url)
 
 
+@pytest.mark.parametrize("phase", range(1, 7))
+def test_schema_after_each_down_is_prismas(pg_admin_url: str, pg_url: str, phase: int) -> None:
+    """Down from phase 7 to each phase: the derived downgrades (ddl.recreate_table) included."""
+    migrator = Migrator(GAINGRID, pg_url)
+    migrator.up(to=7)
+    migrator.down(to=phase)
+    prisma_url = prisma_database(pg_admin_url, phase)
+    ours, theirs = sa.create_engine(pg_url), sa.create_engine(prisma_url)
+    try:
+        with ours.connect() as a, theirs.connect() as b:
+            assert live_shape(GAINGRID, b).diff(live_shape(GAINGRID, a)) == []
+    finally:
+        ours.dispose()
+        theirs.dispose()
+        pg_server.drop_database(pg_admin_url, prisma_url)
+
+
 def test_a_prisma_made_legacy_database_is_adopted_and_migrated(pg_admin_url: str) -> None:
     url = prisma_database(pg_admin_url, 1)
     engine = sa.create_engine(url)

@@ -19,6 +19,7 @@ def config(project: Project, namespace: Namespace, *, connection: sa.Connection 
     cfg = Config(output_buffer=output)
     cfg.set_main_option("script_location", project.script_location)
     cfg.attributes["migrate.namespace"] = namespace
+    cfg.attributes["migrate.project"] = project
     cfg.attributes["migrate.timeouts"] = timeouts
     if connection is not None:
         cfg.attributes["connection"] = connection

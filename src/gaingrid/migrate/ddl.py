@@ -11,9 +11,11 @@ from __future__ import annotations
 from typing import Sequence
 
 from alembic import op
+from alembic.operations.ops import CreateTableOp
 
 from . import dialects
 from .dialects.base import quote
+from .schema import metadata_at_phase
 
 
 def _cols(columns: Sequence[str]) -> str:
@@ -46,3 +48,10 @@ def add_foreign_key_not_valid(name: str, table: str, columns: Sequence[str], tar
         f'ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} FOREIGN KEY ({_cols(columns)}) '
         f'REFERENCES {quote(target)} ({_cols(target_columns)}) ON DELETE {ondelete} ON UPDATE {onupdate} NOT VALID'
     )
+
+
+def recreate_table(table: str, *, as_at: int) -> None:
+    """Create `table` exactly as the project's models declare it at phase `as_at`: the downgrade of
+    a phase that dropped it, derived from the schema's one declaration, not written out again."""
+    project = op.get_context().config.attributes["migrate.project"]
+    op.invoke(CreateTableOp.from_table(metadata_at_phase(project.metadata, as_at).tables[table]))

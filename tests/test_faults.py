@@ -14,6 +14,8 @@ from gaingrid.phases import GAINGRID
 from gaingrid.testing import faults, pg_server
 from tests.harness import legacy_database
 
+pytestmark = pytest.mark.slow  # the real Prisma app under load, or faults injected into real runs
+
 DATA = DemoDataOptions(seed=9, users=150, workouts_per_user=30, exercises_per_workout=5, months=6, exercises=80)
 UP_ARGS = ("--batch-size", "3000")  # a backfill of several batches, so a fault can land inside it
 

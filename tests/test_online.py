@@ -23,6 +23,8 @@ from gaingrid.testing import online
 from gaingrid.testing.loads import LEGACY_APP, libpq_url, prepare_legacy_app
 from tests.harness import legacy_database
 
+pytestmark = pytest.mark.slow  # the real Prisma app under load, or faults injected into real runs
+
 LOAD = DemoDataOptions(seed=5, users=40, workouts_per_user=25, exercises_per_workout=5, months=6, exercises=80)
 
 

@@ -12,7 +12,13 @@ gh-106905, and schemathesis's workers would trip on it.) Fixed seeds make a
 failure reproducible; the reports are the assertion message.
 
 POST /auth/logout is left out: it would revoke the token the run uses (the
-logout tests cover it). Rate limits are raised: the run logs in thousands of
+logout tests cover it). The check ensure_resource_availability is left out:
+when a request names an unknown id in its body (POST /workouts/{id}/exercises
+with a random exerciseId) the API answers 404, as schemathesis's own
+positive-data check requires, and the stateful phase then takes the workout it
+just created for the missing resource (a false report, seen once so far; a
+422 there fails positive_data_acceptance instead). The resource tests read
+back what the creates made (test_logs, test_plans, test_reminders, test_legacy). Rate limits are raised: the run logs in thousands of
 times from one address (test_auth covers the limits).
 """
 from __future__ import annotations
@@ -38,6 +44,7 @@ def test_schemathesis_finds_nothing(database, tmp_path):
         runs = [subprocess.Popen(
             [sys.executable, "-m", "schemathesis.cli", "run", f"{base}/openapi.json", "--checks", "all",
              "--header", f"Authorization: Bearer {token}", "--exclude-path", "/auth/logout",
+             "--exclude-checks", "ensure_resource_availability",
              "--max-examples", str(EXAMPLES), "--workers", "1", "--seed", str(seed), "--no-color",
              "--request-timeout", "30"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

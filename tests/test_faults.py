@@ -37,7 +37,7 @@ PG_TRIALS = [faults.Trial("up", "sigkill", "backfill batch", 0.05),
 
 
 def test_postgresql_faults_are_resumed_by_one_rerun():
-    with pg_server.running() as server:  # a server of its own: one trial crashes it
+    with pg_server.running(own=True) as server:  # one trial crashes it
         up_template = pg_server.create_database(server.url, prefix="tpl")
         legacy_database(up_template, DATA)
         outcomes = []

@@ -17,6 +17,7 @@ import pytest
 from gaingrid.migrate import additions, dialects, sync
 from gaingrid.migrate.backfill import BackfillSQL
 from gaingrid.migrate.batches import REVISIT_PATIENCE
+from gaingrid.migrate.errors import NAMES, Names
 from gaingrid.migrate.namespace import Namespace
 from gaingrid.migrate.retry import Timeouts
 from gaingrid.phases import GAINGRID, WORKOUT_LOG
@@ -39,6 +40,15 @@ def readable(statement: str) -> str:
 
 
 def render(dialect: str) -> str:
+    """As GainGrid's Migrator renders it: with the project's names, whatever ran in this process before."""
+    token = NAMES.set(Names(GAINGRID.command, GAINGRID.name, GAINGRID.version))
+    try:
+        return _render(dialect)
+    finally:
+        NAMES.reset(token)
+
+
+def _render(dialect: str) -> str:
     ns = Namespace(GAINGRID.namespace, dialect)
     db = dialects.of(dialect)
     sections = [("sync: the objects that keep WorkoutLog in step with WorkoutExercise",

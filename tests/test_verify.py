@@ -279,6 +279,7 @@ def test_rehearse_runs_everything_on_a_clone_and_never_writes_to_the_source(db_u
     migrator = legacy_database(db_url)
     before = _source_state(str(migrator.url))
     file_bytes = Path(migrator.url.database).read_bytes() if migrator.url.get_backend_name() == "sqlite" else None
+    clones_before = _rehearsal_clones(migrator.url)
     steps = []
     result = rehearse(GAINGRID, migrator.url, on_step=steps.append)
     assert result.ok, result.failure
@@ -291,11 +292,20 @@ def test_rehearse_runs_everything_on_a_clone_and_never_writes_to_the_source(db_u
         assert Path(migrator.url.database).read_bytes() == file_bytes
     else:
         assert result.longest_lock_wait is not None
-        engine = dialect.create_engine(migrator.url)
+        assert _rehearsal_clones(migrator.url) == clones_before  # its clone is dropped
+
+
+def _rehearsal_clones(url) -> set[str]:
+    """The server's rehearsal clones (none for SQLite, whose clone is a temporary file)."""
+    if url.get_backend_name() == "sqlite":
+        return set()
+    engine = dialect.create_engine(url)
+    try:
         with engine.connect() as conn:
-            clones = conn.exec_driver_sql("SELECT count(*) FROM pg_database WHERE strpos(datname, 'rehearsal') > 0").scalar()
+            return set(conn.exec_driver_sql(
+                "SELECT datname FROM pg_database WHERE strpos(datname, 'rehearsal') > 0").scalars())
+    finally:
         engine.dispose()
-        assert clones == 0
 
 
 def test_rehearse_clones_a_source_the_app_is_connected_to(pg_url: str) -> None:

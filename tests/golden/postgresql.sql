@@ -297,7 +297,7 @@ DO $gg$
   END LOOP;
   IF EXISTS (SELECT 1
   FROM "gaingrid_migrate"."pending"
-  WHERE backfill = 'workout_log') THEN RAISE EXCEPTION 'backfill workout_log: rows are still held by other sessions; end them, then run migrate up';
+  WHERE backfill = 'workout_log') THEN RAISE EXCEPTION 'backfill workout_log: rows are still held by other sessions; end them, then run gaingrid migrate up';
   END IF;
   END $gg$;
 

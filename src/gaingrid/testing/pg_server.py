@@ -73,10 +73,12 @@ class Server:
 
 
 @contextmanager
-def running(*, durable: bool = False) -> Iterator[Server]:
-    """Start a server (or take the external one) and yield it; stop it after."""
+def running(*, durable: bool = False, own: bool = False) -> Iterator[Server]:
+    """Start a server (or take the external one, unless `own`) and yield it; stop it after.
+
+    `own` is for a caller that crashes and restarts the server, which it may not do to a shared one."""
     external = os.environ.get(EXTERNAL_URL_ENV)
-    if external:
+    if external and not own:
         yield Server(external)
         return
     root = Path(tempfile.mkdtemp(prefix="gaingrid-pg-"))

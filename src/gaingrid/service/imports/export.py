@@ -33,8 +33,19 @@ _LETTER = {"warmup": "W", "drop": "D", "failure": "F"}
 STREAMED = 1000  # logs fetched at a time
 
 
-def write_strong(conn: sa.Connection, phase: int, user: dict[str, Any], unit: str = "kg") -> Iterator[str]:
-    """The CSV text, in chunks of about one session each."""
+class StrongExport:
+    """The CSV text, in chunks of about one session each; counts what it wrote."""
+
+    def __init__(self, conn: sa.Connection, phase: int, user: dict[str, Any], unit: str = "kg") -> None:
+        self.conn, self.phase, self.user, self.unit = conn, phase, user, unit
+        self.sessions = self.sets = 0
+
+    def __iter__(self) -> Iterator[str]:
+        return _write(self)
+
+
+def _write(export: StrongExport) -> Iterator[str]:
+    conn, phase, user, unit = export.conn, export.phase, export.user, export.unit
     tz = zone(user.get("timezone"))
     workouts: dict[datetime, tuple[str | None, str | None]] = {}
     for row in conn.execute(stored.workout_query(phase, user["id"])):
@@ -52,7 +63,9 @@ def write_strong(conn: sa.Connection, phase: int, user: dict[str, Any], unit: st
         session = [start.replace(tzinfo=UTC).astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
                    name or DEFAULT_WORKOUT, _duration(sum(minutes) if minutes else None)]
         normal: dict[str, int] = {}
+        export.sessions += 1
         for s in stored.sets_of(logs):
+            export.sets += 1
             if s.type == "normal":
                 normal[s.exercise] = normal.get(s.exercise, 0) + 1
             weight = None if s.weight is None else (s.weight / LB if unit == "lb" else s.weight)

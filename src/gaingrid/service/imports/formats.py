@@ -182,7 +182,8 @@ def layout(fmt: Format, header: list[str], file_name: str, unit: str) -> Layout:
     if missing:
         other = next((f for f in FORMATS.values() if f is not fmt and all(
             any(n in header for n in f.columns[r]) for r in f.required)), None)
-        hint = (f"it looks like a {other.label} export: import it as {other.app}" if other
+        hint = (f"it looks like a {other.label} export: import it as {other.app} "
+                f"(`gaingrid import {other.app} FILE`, or source={other.app})" if other
                 else f"export your workouts from {fmt.label} again and import that file")
         shown = ", ".join(header[:6]) + (", …" if len(header) > 6 else "")
         raise ImportRefused(f"{file_name} is not a {fmt.label} export: its header ({shown}) has no "

@@ -42,7 +42,7 @@ class ImportReport:
 
     @property
     def clean(self) -> bool:
-        """Every row accounted for, every set in the database as the file has it."""
+        """The verification: every set read (not quarantined) is in the database as the file has it."""
         return self.reconciled and not self.kept and self.verified == self.imported + self.present
 
     def quarantine_row(self, row: Quarantined) -> None:

@@ -27,7 +27,7 @@ SET_TYPES = ("normal", "warmup", "failure", "drop")
 _TAG = re.compile(r"^\[gg((?: [a-z]+=[^\s\]]+)+)\](?:\n|$)")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built per set, and a frozen __init__ is slow
 class SetTag:
     ex: int
     set: int

@@ -24,7 +24,7 @@ from gaingrid.service.tables import table
 from . import notes
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built per set, and a frozen __init__ is slow
 class StoredSet:
     exercise: str
     ex: int

@@ -23,7 +23,7 @@ class VerificationFailed(ImportRefused):
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built per set, and a frozen __init__ is slow
 class Expected:
     session: SourceSession
     source: SourceSet

@@ -1,8 +1,9 @@
 """An export file read as sessions of sets, streamed, with the rows that can't be read set aside.
 
 A session is the rows that share a start time and a workout name. The apps
-write each session's rows together; holding only the current session keeps
-memory flat however large the file. A row that breaks that (a session that
+write each session's rows together; holding only the current session (and
+the key of each one seen, a few dozen bytes per session) keeps memory flat
+however large the file. A row that breaks that (a session that
 resumes after another began), or that disagrees with its session's first row
 on the session's duration or notes, is quarantined like an unreadable one.
 """

@@ -98,7 +98,7 @@ def _export(file: Path, email: str, unit: str, database_url: str | None) -> None
     partial = file.with_name(f".{file.name}.partial")
     engine = database.create_engine(database_url or DEFAULT_URL)
     try:
-        with engine.connect() as conn, _open(partial) as out:
+        with engine.connect() as conn, _open(partial, file) as out:
             phase, row = _account(conn, email)
             export = StrongExport(conn, phase, row, unit)
             for chunk in export:
@@ -111,12 +111,11 @@ def _export(file: Path, email: str, unit: str, database_url: str | None) -> None
                   f"(Strong's format, weights in {unit})", markup=False, soft_wrap=True)
 
 
-def _open(path: Path):
+def _open(partial: Path, target: Path):
     try:
-        return path.open("w", encoding="utf-8", newline="")
+        return partial.open("w", encoding="utf-8", newline="")
     except OSError as exc:
-        raise ValueError(f"cannot write {path.parent / path.name.removeprefix('.').removesuffix('.partial')}: "
-                         f"{exc.strerror}") from None
+        raise ValueError(f"cannot write {target}: {exc.strerror}") from None
 
 
 def _print(report) -> None:

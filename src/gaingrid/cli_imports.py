@@ -154,5 +154,9 @@ def _print(report) -> None:
         for d in report.kept:
             table.add_row(str(d.line), d.what)
         console.print(table)
-    state = "[green]clean[/]" if report.clean else "[yellow]differences above[/]"
-    console.print(f"verification: {report.verified:,} sets compared with the database, set by set: {state}")
+    check = Table(title="verification: each set read back from the database", title_justify="left")
+    for column in ("sets compared", "differences (the database's kept)", "result"):
+        check.add_column(column, justify="right")
+    check.add_row(f"{report.verified:,}", f"{len(report.kept):,}",
+                  "[green]clean[/]" if report.clean else "[yellow]see above[/]")
+    console.print(check)

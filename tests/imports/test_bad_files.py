@@ -127,3 +127,12 @@ def test_a_failure_late_in_the_file_rolls_back_what_came_before(account):
     data = strong(*rows) + b'2025-03-01 18:00:00,Push,30m,"Leg Press\n'  # a quote never closed
     refused(account, "strong", data, "line", "quoting is broken")
     assert account.logs() == []
+
+
+def test_two_workouts_starting_at_the_same_time_are_one_session(account):
+    """A log's only link to its session is the instant: a second workout then is quarantined, not merged."""
+    data = strong("2025-01-02 18:00:00,Push,30m,Leg Press,1,100,5,0,0,,,",
+                  "2025-01-02 18:00:00,Pull,30m,Leg Press,1,100,5,0,0,,,")
+    report = account.import_("strong", data)
+    assert (report.imported, report.quarantined) == (1, 1) and report.clean
+    assert report.quarantine[0].reason.startswith("workout 'Pull' starts at the same time as 'Push' (line 2)")

@@ -35,9 +35,6 @@ class SourceSet:
     ss: str | None
     note: str  # the exercise's notes
 
-    @property
-    def session(self) -> tuple[datetime, str]:
-        return self.start, self.workout
 
 
 @dataclass(frozen=True)

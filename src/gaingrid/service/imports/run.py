@@ -86,46 +86,17 @@ class _Batches:
         self.workout, self.log = table("Workout", phase), table("WorkoutLog", phase)
 
     def write(self, sessions: list[SourceSession]) -> None:
+        """Insert a batch of sessions' new sets, then check every set of the batch against the database."""
         if not sessions:
             return
         starts = [s.start for s in sessions]
-        earlier = [s for s in starts if s in self.known]
-        before = stored.sessions_at(self.conn, self.phase, self.user_id, earlier, self.known)
-        now = utcnow()
+        before = stored.sessions_at(self.conn, self.phase, self.user_id, [s for s in starts if s in self.known],
+                                    self.known)
         workouts: list[dict] = []
         logs: list[dict] = []
         expected: list[Expected] = []
         for session in sessions:
-            existing = before.get(session.start)
-            have = {(s.exercise, s.set) for s in existing.sets()} if existing else set()
-            created = existing is None or (not existing.logs and existing.workout is None)
-            self.report.sessions += 1
-            if created:
-                self.report.new_sessions += 1
-                workouts.append({"id": new_id(), "userId": self.user_id, "name": session.workout,
-                                 "date": session.start, "notes": session.workout_notes, "createdAt": now,
-                                 "updatedAt": now})
-            places: dict[str, int] = {}
-            order: dict[str, int] = {}
-            minutes = session.minutes if created else None  # once, on the session's first set
-            for s in session.sets:
-                mapping = self.matcher.match(s.exercise)
-                mapping.sets += 1
-                ex = order.setdefault(mapping.exercise, len(order) + 1)
-                places[mapping.exercise] = place = places.get(mapping.exercise, 0) + 1
-                tag = notes.SetTag(ex, place, s.type, s.rpe, s.sec, s.km, s.ss)
-                written = (mapping.exercise, place) not in have
-                if written:
-                    self.report.imported += 1
-                    logs.append({"id": new_id(), "userId": self.user_id, "exerciseId": mapping.exercise_id,
-                                 "date": session.start, "sets": 1, "reps": s.reps, "weight": s.weight,
-                                 "durationMinutes": minutes,
-                                 "rating": None, "mood": None, "notes": notes.render(tag, s.note),
-                                 "createdAt": now, "updatedAt": now})
-                    minutes = None
-                else:
-                    self.report.present += 1
-                expected.append(Expected(session, s, mapping.exercise, tag, written, created))
+            self._session(session, before.get(session.start), workouts, logs, expected)
         if workouts:
             self.conn.execute(self.workout.insert(), workouts)
         if logs:
@@ -133,6 +104,38 @@ class _Batches:
         self.known.written(starts)
         after = stored.sessions_at(self.conn, self.phase, self.user_id, starts, self.known)
         self.report.verified += check(expected, after, self.report.kept, self.unknown)
+
+    def _session(self, session: SourceSession, existing: stored.StoredSession | None, workouts: list[dict],
+                 logs: list[dict], expected: list[Expected]) -> None:
+        """The rows for one session's sets that the database does not have yet."""
+        have = {(s.exercise, s.set) for s in existing.sets()} if existing else set()
+        created = existing is None or (not existing.logs and existing.workout is None)
+        now = utcnow()
+        self.report.sessions += 1
+        if created:
+            self.report.new_sessions += 1
+            workouts.append({"id": new_id(), "userId": self.user_id, "name": session.workout, "date": session.start,
+                             "notes": session.workout_notes, "createdAt": now, "updatedAt": now})
+        places: dict[str, int] = {}
+        order: dict[str, int] = {}
+        minutes = session.minutes if created else None  # once, on the session's first set
+        for s in session.sets:
+            mapping = self.matcher.match(s.exercise)
+            mapping.sets += 1
+            ex = order.setdefault(mapping.exercise, len(order) + 1)
+            places[mapping.exercise] = place = places.get(mapping.exercise, 0) + 1
+            tag = notes.SetTag(ex, place, s.type, s.rpe, s.sec, s.km, s.ss)
+            written = (mapping.exercise, place) not in have
+            if written:
+                self.report.imported += 1
+                logs.append({"id": new_id(), "userId": self.user_id, "exerciseId": mapping.exercise_id,
+                             "date": session.start, "sets": 1, "reps": s.reps, "weight": s.weight,
+                             "durationMinutes": minutes, "rating": None, "mood": None,
+                             "notes": notes.render(tag, s.note), "createdAt": now, "updatedAt": now})
+                minutes = None
+            else:
+                self.report.present += 1
+            expected.append(Expected(session, s, mapping.exercise, tag, written, created))
 
 
 def _int4(text: str) -> int:

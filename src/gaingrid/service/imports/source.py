@@ -1,11 +1,14 @@
 """An export file read as sessions of sets, streamed, with the rows that can't be read set aside.
 
-A session is the rows that share a start time and a workout name. The apps
+A session is the rows that share a start time: a WorkoutLog has no link to
+its Workout but the user and the instant, so two workouts that start at the
+same moment would be one. The apps
 write each session's rows together; holding only the current session (and
 the key of each one seen, a few dozen bytes per session) keeps memory flat
 however large the file. A row that breaks that (a session that
 resumes after another began), or that disagrees with its session's first row
-on the session's duration or notes, is quarantined like an unreadable one.
+on the session's workout name, duration or notes, is quarantined like an
+unreadable one.
 """
 from __future__ import annotations
 
@@ -51,19 +54,19 @@ class Source:
 
     def items(self) -> Iterator[SourceSession | Quarantined]:
         current: SourceSession | None = None
-        finished: dict[tuple[datetime, str], int] = {}  # session -> its first line
+        finished: dict[datetime, int] = {}  # each session's start -> its first line
         for record in self.file.records():
             self.rows += 1
             try:
                 row = formats.read(self.layout, record.line, record.fields, self.zone, self.unit)
-                if current is None or row.session != (current.start, current.workout):
-                    if row.session in finished:
+                if current is None or row.start != current.start:
+                    if row.start in finished:
                         raise BadValue(f"belongs to the session {row.workout!r} that began on line "
-                                       f"{finished[row.session]}, after other sessions; keep a session's rows together")
+                                       f"{finished[row.start]}, after other sessions; keep a session's rows together")
                     if current is not None:
                         yield current
                     current = SourceSession(row.start, row.workout, row.minutes, row.workout_notes, row.line)
-                    finished[row.session] = row.line
+                    finished[row.start] = row.line
                 _check_same_session(current, row)
                 current.sets.append(row)
             except BadValue as exc:
@@ -77,6 +80,9 @@ class Source:
 
 
 def _check_same_session(session: SourceSession, row: SourceSet) -> None:
+    if row.workout != session.workout:
+        raise BadValue(f"workout {row.workout!r} starts at the same time as {session.workout!r} (line "
+                       f"{session.first_line}); GainGrid keeps one session per start time")
     if row.minutes != session.minutes:
         raise BadValue(f"duration ({row.minutes} min) differs from its session's ({session.minutes} min, "
                        f"line {session.first_line})")

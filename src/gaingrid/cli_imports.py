@@ -39,13 +39,13 @@ def register(app: typer.Typer) -> None:
 
 def import_strong(file: ImportFile, user: User, unit: ImportUnit = Unit.kg, json_output: Json = False,
                   database_url: DatabaseUrl = None) -> None:
-    """Import a Strong export (Settings → Export data): one transaction, verified set by set; rerunning adds nothing."""
+    """Import a Strong export: one transaction, verified set by set; importing it again adds nothing."""
     one_line_errors(_import)("strong", file, user, unit.value, json_output, database_url)
 
 
 def import_hevy(file: ImportFile, user: User, unit: ImportUnit = Unit.kg, json_output: Json = False,
                 database_url: DatabaseUrl = None) -> None:
-    """Import a Hevy export (Settings → Export data): one transaction, verified set by set; rerunning adds nothing."""
+    """Import a Hevy export: one transaction, verified set by set; importing it again adds nothing."""
     one_line_errors(_import)("hevy", file, user, unit.value, json_output, database_url)
 
 

@@ -26,7 +26,7 @@ def import_file(file: Annotated[UploadFile, File(description="the app's CSV expo
                 session: SessionDep, phase: PhaseDep, user: CurrentUser,
                 unit: Annotated[Unit, Form(description="the unit of a weight column that does not say "
                                                        "(Strong's Weight); stored in kg")] = Unit.kg):
-    """Import into your own account, in one transaction, verified set by set. Importing a file again adds nothing.
+    """Import into your own account, in one transaction, verified set by set. A file imported again adds nothing.
 
     Rows that can't be read are quarantined (listed with their line and reason); the rest import.
     """

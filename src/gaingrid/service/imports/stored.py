@@ -107,7 +107,8 @@ def sessions_at(conn: sa.Connection, phase: int, user_id: str, starts: Iterable[
     if not values:
         return out
     log, workout = table("WorkoutLog", phase), table("Workout", phase)
-    for row in conn.execute(workout_query(phase, user_id).where(sa.type_coerce(workout.c.date, NullType()).in_(values))):
+    workouts = workout_query(phase, user_id).where(sa.type_coerce(workout.c.date, NullType()).in_(values))
+    for row in conn.execute(workouts):
         session = out.get(row.date)
         if session is not None and session.workout is None:
             session.workout, session.workout_notes = row.name, row.notes

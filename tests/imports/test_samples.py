@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 
 import pytest
+import sqlalchemy as sa
 
 from gaingrid.service.imports.matching import PLAN_NAME
 
@@ -104,3 +105,24 @@ def test_unit_lb_stores_kg(account):
     assert stored == [w * 0.45359237 for w in in_file]
     exported = [float(r["Weight"]) for r in csv.DictReader(account.export(unit="lb").splitlines())]
     assert sorted(exported) == pytest.approx(in_file, abs=1e-9)
+
+
+def test_a_newer_export_adds_only_what_is_new(account):
+    """An older export cut mid-session, then the whole file: the rest of that session and the later ones land."""
+    lines = HEVY_SAMPLE.read_bytes().splitlines(keepends=True)
+    older = account.import_("hevy", b"".join(lines[:3001]))
+    newer = account.import_("hevy", HEVY_SAMPLE)
+    assert (older.imported, newer.imported, newer.present) == (3000, 7211 - 3000, 3000)
+    assert newer.clean and len(account.logs()) == 7211
+
+
+def test_a_set_edited_since_is_kept_and_named(account):
+    account.import_("strong", STRONG_SAMPLE)
+    first = account.logs()[0]
+    with account.engine.begin() as conn:
+        conn.execute(sa.text('UPDATE "WorkoutLog" SET weight = 99 WHERE id = :id'), {"id": first.id})
+    again = account.import_("strong", STRONG_SAMPLE)
+    assert (again.imported, again.present, again.clean) == (0, 250, False)
+    [kept] = again.kept
+    assert kept.line == 2 and "weight 10.0 in the file, 99.0 in the database" in kept.what
+    assert account.logs()[0].weight == 99

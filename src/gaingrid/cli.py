@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from gaingrid import cli_backup, cli_service, reporting
+from gaingrid import cli_backup, cli_imports, cli_service, reporting
 from gaingrid.cli_common import DatabaseUrl, console, migrator_for, one_line_errors
 from gaingrid.migrate.backup import hook as backup_hook
 from gaingrid.migrate.batches import DEFAULT_BATCH_SIZE
@@ -22,6 +22,7 @@ migrate_app = typer.Typer(no_args_is_help=True, help="Move the database through 
 app.add_typer(migrate_app, name="migrate")
 cli_backup.register(app)
 cli_service.register(app)
+cli_imports.register(app)
 
 ToPhase = Annotated[Optional[int], typer.Option("--to", help="Target phase number.", show_default=False)]
 NoBackup = Annotated[bool, typer.Option("--no-backup", help="Do not take a backup first.")]

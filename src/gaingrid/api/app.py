@@ -14,7 +14,7 @@ from . import errors, spec
 from .deps import prepare_service_tables
 from .passwords import Passwords
 from .ratelimit import RateLimits
-from .routes import auth, exercises, logs, me, plans, reminders, status, workouts
+from .routes import auth, exercises, imports, logs, me, plans, reminders, status, workouts
 from .settings import Settings
 from .tokens import Tokens
 
@@ -60,5 +60,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for module in (status, auth, me, exercises, plans, reminders, logs, workouts):
         app.include_router(module.router)
+    app.include_router(imports.router, max_body_size=settings.max_import_bytes)
     spec.install(app)
     return app

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     rate_limit_per_address: str = "30/minute"
     rate_limit_storage: str = "memory://"  # or e.g. redis://host:6379, shared between processes
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    # POST /imports alone: a Strong or Hevy export of years of sets (the 7,211-set Hevy sample is 1 MB).
+    max_import_bytes: int = Field(default=64 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
     # Sent as X-Operator-Token, shows the database's connection details in GET /status. Unset: never shown.
     operator_token: SecretStr | None = None
 

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 _BODY_ANSWERS = {
-    "400": "the body is not JSON text (for instance, not UTF-8)",
+    "400": "the body can't be parsed: not JSON text (for instance, not UTF-8), or not multipart form data",
     "413": "the request body is larger than the service accepts (GAINGRID_MAX_BODY_BYTES)",
 }
 

@@ -15,14 +15,11 @@ ours issued on the "begin" event).
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import sqlalchemy as sa
 from sqlalchemy import event
 
 from gaingrid.migrate import dialect
-from gaingrid.migrate.dialects.sqlite import BUSY_TIMEOUT_MS as SQLITE_BUSY_TIMEOUT_MS
-from gaingrid.migrate.errors import MigrateError
+from gaingrid.migrate.dialects.sqlite import BUSY_TIMEOUT_MS as SQLITE_BUSY_TIMEOUT_MS, require_directory
 
 from . import dates
 
@@ -42,10 +39,8 @@ def writer(engine: sa.Engine) -> sa.Engine:
 
 
 def _sqlite_engine(url: sa.URL) -> sa.Engine:
+    require_directory(url)
     database = url.database
-    if database and database != ":memory:" and not Path(database).parent.exists():
-        raise MigrateError(f"cannot open database {dialect.redact(url)}: "
-                           f"directory {Path(database).parent} does not exist")
     engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")

@@ -20,6 +20,14 @@ from .base import Dialect, quote
 BUSY_TIMEOUT_MS = 30_000
 
 
+
+def require_directory(url: sa.URL) -> None:
+    """Refuse a database file whose directory is missing: SQLite would say only "unable to open"."""
+    database = url.database
+    if database and database != ":memory:" and not Path(database).parent.exists():
+        raise MigrateError(f"cannot open database {url.render_as_string(hide_password=True)}: directory "
+                           f"{Path(database).parent} does not exist")
+
 class SQLite(Dialect):
     name = "sqlite"
     title = "SQLite"
@@ -36,10 +44,7 @@ class SQLite(Dialect):
         """`migrating` turns foreign-key enforcement off for the connection: a table rebuild (copy,
         drop, rename) must not fire ON DELETE CASCADE; the migrator runs PRAGMA foreign_key_check
         before it commits instead. Its transactions take the write lock from the start."""
-        database = url.database
-        if database and database != ":memory:" and not Path(database).parent.exists():
-            raise MigrateError(f"cannot open database {url.render_as_string(hide_password=True)}: directory "
-                               f"{Path(database).parent} does not exist")
+        require_directory(url)
         engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
         @event.listens_for(engine, "connect")

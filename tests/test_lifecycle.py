@@ -182,6 +182,28 @@ def test_the_ledger_times_each_part_of_each_step(db_url: str) -> None:
         assert all(a <= b for a, b in spans) and all(spans[i][1] <= spans[i + 1][0] for i in range(len(spans) - 1))
 
 
+def test_a_joined_recorder_is_given_every_step_the_ledger_records(db_url: str) -> None:
+    """The seam a second history (Prisma's, say) plugs into: it sees each entry once the ledger holds it."""
+    from gaingrid.migrate.runner import Migrator
+    from tests.harness import legacy_database
+
+    class Collect:
+        def __init__(self):
+            self.entries = []
+
+        def record(self, entry):
+            self.entries.append(entry)
+
+    seen = Collect()
+    migrator = Migrator(GAINGRID, legacy_database(db_url).url, recorders=[seen])
+    migrator.up(to=3)
+    migrator.down(to=2)
+    recorded = [(e.phase, e.direction, e.outcome) for e in migrator.history()[-3:]]
+    assert [(e.phase, e.direction, e.outcome) for e in seen.entries] == recorded == [
+        (2, "up", "ok"), (3, "up", "ok"), (2, "down", "ok")]
+    assert all(parts(e) for e in seen.entries)
+
+
 def test_a_phase_that_retires_a_sync_does_not_start_while_its_target_misses_rows(db_url: str) -> None:
     """Phase 7 drops WorkoutExercise: validate first proves every row of it is in WorkoutLog."""
     from gaingrid.migrate.errors import MigrateError

@@ -12,7 +12,7 @@ import uuid
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 import sqlalchemy as sa
 
@@ -24,7 +24,7 @@ from .phase import Phase, Project
 from .state import DatabaseState, namespace_for, read_state
 from .executor import Executor
 from .planner import Planner
-from .recorder import Recorder
+from .recorder import Joined, Recorder
 from .throttle import Throttle
 from .verify import Verification, preflight
 from .verify import verify as run_checks
@@ -55,8 +55,11 @@ BackupHook = Callable[[], str]  # takes a backup, returns where it is
 class Migrator:
     def __init__(self, project: Project, url: str | sa.URL, *, lock_timeout: float = retry.Timeouts.blocking,
                  lock_retries: int = retry.Policy.attempts - 1,
-                 jobs: int | None = None, report: Callable[[str], None] | None = None) -> None:
+                 jobs: int | None = None, report: Callable[[str], None] | None = None,
+                 recorders: Sequence[Joined] = ()) -> None:
+        """`recorders`: other histories (Prisma's `_prisma_migrations`, say), given each step's ledger entry."""
         self.project = project
+        self.recorders = tuple(recorders)
         NAMES.set(Names(project.command, project.name, project.version))
         self.url = dialect.parse_url(url) if isinstance(url, str) else url
         self.timeouts = retry.Timeouts(blocking=lock_timeout)
@@ -338,6 +341,8 @@ class Migrator:
             conn.rollback()  # SQLite: an open transaction here would lock out the ledger's own
 
         with Recorder(conn.engine, ns, entry, settle) as rec:
+            for other in self.recorders:
+                rec.join(other)
             def sample(progress: BackfillProgress) -> None:
                 samples.append((round(rec.elapsed, 3), progress.done))
                 if on_backfill:

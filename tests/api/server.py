@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -12,13 +11,9 @@ from contextlib import contextmanager
 
 import httpx
 
+from gaingrid.testing.net import free_port
+
 from .conftest import FAST_HASHING, NO_RATE_LIMITS, SECRET
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager

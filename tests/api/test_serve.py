@@ -1,7 +1,6 @@
 """`gaingrid serve`: it starts uvicorn on the app, and refuses a bad configuration in one line."""
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -10,21 +9,16 @@ import httpx
 from typer.testing import CliRunner
 
 from gaingrid.cli import app as cli_app
+from gaingrid.testing.net import free_port
 
 from .conftest import sqlite_only
 
 runner = CliRunner()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @sqlite_only
 def test_serve_answers_over_http(database):
-    url, port = database(6), _free_port()
+    url, port = database(6), free_port()
     server = subprocess.Popen(
         [sys.executable, "-c", "from gaingrid.cli import main; main()", "serve", "--port", str(port),
          "--database-url", url], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -169,10 +169,6 @@ class BackfillSQL:
         insert = f"INSERT INTO {target} ({', '.join(q(c) for c in self.b.columns)}) {self._mapped(where)}"
         return f"{insert}{self._ordered()}{self.sql.copy_lock(SOURCE)} ON CONFLICT ({q(self.b.key)}) DO NOTHING"
 
-    def target_in_range(self, lo: bool, hi: bool) -> str:
-        """Whether the target already has a row in the key range (one probe of its key's index)."""
-        return f"SELECT EXISTS (SELECT 1 FROM {q(self.b.target)} AS t WHERE {self.range_where(lo, hi, 't')})"
-
     def lock_targets(self, where_t: str) -> str:
         """Lock the target rows of a range in key order (before refreshing them from a fresh read)."""
         return (f"SELECT 1 FROM {q(self.b.target)} AS t WHERE {where_t} ORDER BY t.{q(self.b.key)} FOR UPDATE"

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Callable
 
 import sqlalchemy as sa
@@ -51,10 +50,6 @@ class BatchSettings:
     timeouts: retry.Timeouts = field(default_factory=retry.Timeouts)
     throttle: Throttle | None = None
     retries: retry.Retries | None = None
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def reset_statements(ns: Namespace, backfill: Backfill) -> list[str]:

@@ -196,7 +196,3 @@ class Executor:
                                f"{retry.first_line(exc)}; fix that, then run {cli(direction)} "
                                "again") from None
         self.support_indexes(conn, arrive, drops=True)  # a restored source table gets its index; an ended sync drops its own
-
-
-def first_line(exc: DBAPIError) -> str:
-    return retry.first_line(exc)

@@ -133,11 +133,6 @@ def install_statements(b: Backfill, ns: Namespace) -> list[str]:
     return [o.create for o in objects(b, ns)]
 
 
-def remove_statements(b: Backfill, ns: Namespace) -> list[str]:
-    """Triggers first, then the functions they call, then the table they are on."""
-    return [o.drop(ns) for o in sorted(objects(b, ns), key=lambda o: _DROP_ORDER[o.kind])]
-
-
 # -- what is installed, and making it what it should be ------------------------------
 
 Installed = dict[tuple[str, str], str]  # (kind, name) -> its digest comment (PostgreSQL) or its SQL (SQLite)

@@ -65,8 +65,3 @@ def latest_occurrence(frequency: str, stored: datetime, tz: ZoneInfo, now: datet
         day -= timedelta(days=step)
         occurrence = wall_clock(day, stored.time(), tz)
     return occurrence
-
-
-def as_utc(naive: datetime | None) -> datetime | None:
-    """A stored (naive UTC) timestamp as aware UTC."""
-    return None if naive is None else naive.replace(tzinfo=UTC)

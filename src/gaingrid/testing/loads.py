@@ -29,6 +29,8 @@ from pathlib import Path
 
 import httpx
 
+from .net import free_port
+
 LEGACY_APP = Path(__file__).parent / "legacy_app"
 APPLICATION_NAME = "gaingrid-legacy-app"  # how the harness finds the app's sessions in pg_stat_activity
 RACE = "race: row deleted by another worker"
@@ -121,16 +123,42 @@ def _cuid(rng: random.Random) -> str:
     return "c" + format(int(time.time() * 1000), "x")[-8:].rjust(8, "0") + format(rng.getrandbits(64), "016x")
 
 
-class SqliteLegacyApp:
-    SHAPES = (("create", 15), ("exercise", 25), ("move", 15), ("delete", 5), ("edit", 10), ("read", 30))
+class _WorkerThreads:
+    """Worker threads, each with its own seeded random source, that record one Op per
+    operation until `stop()`, which returns every Op in time order."""
 
-    def __init__(self, path: str, *, workers: int = 8, think_ms: int = 20, seed: int = 1, busy_ms: int = 5000) -> None:
-        self.path, self.workers, self.think_ms, self.busy_ms = path, workers, think_ms, busy_ms
+    def __init__(self, workers: int, think_ms: int, seed: int) -> None:
+        self.workers, self.think_ms = workers, think_ms
         self._rng = random.Random(seed)
         self._stop = threading.Event()
         self._ops: list[Op] = []
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
+
+    def _spawn(self, *args) -> None:
+        thread = threading.Thread(target=self._work, args=(*args, random.Random(self._rng.random())), daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _record(self, op: Op, rng: random.Random) -> None:
+        """Keep the operation's outcome, then think, as a user of the app would."""
+        with self._lock:
+            self._ops.append(op)
+        time.sleep(self.think_ms / 1000 * (0.5 + rng.random()))
+
+    def stop(self) -> list[Op]:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join()
+        return sorted(self._ops, key=lambda o: o.t)
+
+
+class SqliteLegacyApp(_WorkerThreads):
+    SHAPES = (("create", 15), ("exercise", 25), ("move", 15), ("delete", 5), ("edit", 10), ("read", 30))
+
+    def __init__(self, path: str, *, workers: int = 8, think_ms: int = 20, seed: int = 1, busy_ms: int = 5000) -> None:
+        super().__init__(workers, think_ms, seed)
+        self.path, self.busy_ms = path, busy_ms
         self._workouts: dict[str, list[str]] = {}
         self._users: list[str] = []
         self._exercises: list[str] = []
@@ -148,16 +176,8 @@ class SqliteLegacyApp:
         self._users = [r[0] for r in conn.execute('SELECT id FROM "User" ORDER BY random() LIMIT 500')]
         self._exercises = [r[0] for r in conn.execute('SELECT id FROM "Exercise" ORDER BY random() LIMIT 200')]
         conn.close()
-        for n in range(self.workers):
-            thread = threading.Thread(target=self._work, args=(random.Random(self._rng.random()),), daemon=True)
-            thread.start()
-            self._threads.append(thread)
-
-    def stop(self) -> list[Op]:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join()
-        return sorted(self._ops, key=lambda o: o.t)
+        for _ in range(self.workers):
+            self._spawn()
 
     def _some_workout(self, rng: random.Random) -> str | None:
         with self._lock:
@@ -190,9 +210,7 @@ class SqliteLegacyApp:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 err, msg = ("database locked" if "locked" in str(exc) else "other"), str(exc)
-            with self._lock:
-                self._ops.append(Op(t, (time.perf_counter() - started) * 1000, op, err, msg))
-            time.sleep(self.think_ms / 1000 * (0.5 + rng.random()))
+            self._record(Op(t, (time.perf_counter() - started) * 1000, op, err, msg), rng)
         conn.close()
 
     def _tx(self, conn: sqlite3.Connection, statements: list[tuple[str, tuple]]) -> list[int]:
@@ -261,19 +279,15 @@ class _Race(Exception):
 
 # -- the new app, through the HTTP API ---------------------------------------------------
 
-class NewApp:
+class NewApp(_WorkerThreads):
     """Users of the new app logging workouts through `gaingrid serve`. Before phase 5 the
     logs endpoints answer 503 (the table does not exist yet): counted apart, not as failures."""
 
     UNAVAILABLE = "unavailable: logs need phase 5"
 
     def __init__(self, url: str, exercises: list[str], *, workers: int = 2, think_ms: int = 50, seed: int = 2) -> None:
-        self.url, self.exercises, self.workers, self.think_ms = url, exercises, workers, think_ms
-        self._rng = random.Random(seed)
-        self._stop = threading.Event()
-        self._ops: list[Op] = []
-        self._lock = threading.Lock()
-        self._threads: list[threading.Thread] = []
+        super().__init__(workers, think_ms, seed)
+        self.url, self.exercises = url, exercises
         self._server: subprocess.Popen | None = None
         self.created: set[str] = set()  # ids of logs this app wrote: they have no legacy source
 
@@ -285,7 +299,7 @@ class NewApp:
             raise
 
     def _start(self) -> None:
-        port = _free_port()
+        port = free_port()
         gaingrid = str(Path(sys.executable).with_name("gaingrid"))
         env = {**os.environ, "GAINGRID_DATABASE_URL": self.url, "GAINGRID_TOKEN_SECRET": uuid.uuid4().hex * 2}
         self._server = subprocess.Popen([gaingrid, "serve", "--port", str(port), "--host", "127.0.0.1"], env=env,
@@ -301,24 +315,20 @@ class NewApp:
             if time.monotonic() > deadline or self._server.poll() is not None:
                 raise RuntimeError(f"gaingrid serve did not start: {self._server.stderr.read()[-500:] if self._server.poll() is not None else 'timeout'}")
             time.sleep(0.2)
-        for n in range(self.workers):
+        for _ in range(self.workers):
             client = httpx.Client(base_url=base, timeout=30)
             email, password = f"load-{uuid.uuid4().hex[:8]}@example.com", uuid.uuid4().hex
             _until_served(lambda: client.post("/auth/register", json={"email": email, "password": password}))
             token = _until_served(lambda: client.post("/auth/login", json={"email": email, "password": password})).json()
             client.headers["Authorization"] = f"Bearer {token['accessToken']}"
-            thread = threading.Thread(target=self._work, args=(client, random.Random(self._rng.random())), daemon=True)
-            thread.start()
-            self._threads.append(thread)
+            self._spawn(client)
 
     def stop(self) -> list[Op]:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join()
+        ops = super().stop()
         if self._server:
             self._server.terminate()
             self._server.wait(10)
-        return sorted(self._ops, key=lambda o: o.t)
+        return ops
 
     def _work(self, client: httpx.Client, rng: random.Random) -> None:
         mine: list[str] = []
@@ -334,9 +344,7 @@ class NewApp:
                     err, msg = f"HTTP {response.status_code}", response.text[:200]
             except httpx.HTTPError as exc:
                 err, msg = "transport", str(exc)
-            with self._lock:
-                self._ops.append(Op(t, (time.perf_counter() - started) * 1000, op, err, msg, app="new"))
-            time.sleep(self.think_ms / 1000 * (0.5 + rng.random()))
+            self._record(Op(t, (time.perf_counter() - started) * 1000, op, err, msg, app="new"), rng)
         client.close()
 
     def _call(self, client: httpx.Client, rng: random.Random, op: str, mine: list[str]):
@@ -363,11 +371,3 @@ def _until_served(call, patience: float = 20.0) -> httpx.Response:
         if response.status_code != 503 or time.monotonic() > deadline:
             return response.raise_for_status()
         time.sleep(0.2)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]

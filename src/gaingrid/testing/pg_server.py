@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -25,13 +24,9 @@ from typing import Iterator
 import psycopg
 from psycopg import sql
 
+from .net import free_port
+
 EXTERNAL_URL_ENV = "GAINGRID_TEST_PG_URL"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _pg_bin(name: str) -> str:
@@ -87,7 +82,7 @@ def running(*, durable: bool = False, own: bool = False) -> Iterator[Server]:
     if os.geteuid() == 0:
         shutil.chown(root, "postgres")
         shutil.chown(sock, "postgres")
-    port = _free_port()
+    port = free_port()
     subprocess.run(
         _as_postgres_user([_pg_bin("initdb"), "-D", str(data), "-U", "postgres",
                            "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]),

@@ -20,10 +20,10 @@ import sqlalchemy as sa  # noqa: E402
 from psycopg import sql  # noqa: E402
 
 from gaingrid.data.demo_data import DemoDataOptions, generate_demo_data  # noqa: E402
-from gaingrid.migrate import dialect  # noqa: E402
-from gaingrid.migrate.runner import Migrator  # noqa: E402
 from gaingrid.phases import GAINGRID  # noqa: E402
 from gaingrid.testing import pg_server  # noqa: E402
+from phased.dialects import engines
+from phased.lifecycle.commands import Migrator
 
 WORKOUTS_PER_USER = 150  # about three a week for a year
 EXERCISES_PER_WORKOUT = 5
@@ -47,7 +47,7 @@ def options_for(rows: int, seed: int = 42) -> DemoDataOptions:
 
 def engine(url: str) -> sa.Engine:
     """gaingrid's engine: on SQLite, PRAGMA foreign_keys=ON and real transactions."""
-    return dialect.create_engine(dialect.parse_url(url))
+    return engines.create_engine(engines.parse_url(url))
 
 
 # -- Prisma's DDL for WorkoutLog --------------------------------------------

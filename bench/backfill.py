@@ -26,20 +26,19 @@ import argparse
 import os
 import statistics
 import subprocess
-import tempfile
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (INSERT_SELECT, clone_of, engine, fk_not_valid_then_validate, host,  # noqa: E402
-                     workout_log_ddl)
+from _common import INSERT_SELECT, clone_of, engine, fk_not_valid_then_validate, host, workout_log_ddl  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from gaingrid.migrate.batches import DEFAULT_BATCH_SIZE  # noqa: E402
+from phased.movement.batches import DEFAULT_BATCH_SIZE
 
 RSS_TARGET_MB = 300
 
@@ -151,8 +150,8 @@ def _gaingrid(*args: str) -> tuple[float, float, str]:
 def our_backfill(url: str) -> tuple[Result, dict]:
     """(c) `gaingrid migrate up --to 5`, the command a user runs, timed from start to exit: the phase's
     DDL, the sync, every batch, the deferred keys and the phase's own verification. The ledger splits it."""
-    from gaingrid.migrate.runner import Migrator
     from gaingrid.phases import GAINGRID
+    from phased.lifecycle.commands import Migrator
 
     seconds, peak, _ = _gaingrid("migrate", "up", "--to", "5", "--no-backup", "--database-url", url)
     entry = next(e for e in reversed(Migrator(GAINGRID, url).history()) if e.phase == 5 and e.direction == "up")

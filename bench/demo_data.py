@@ -24,9 +24,9 @@ import sqlalchemy as sa  # noqa: E402
 from gaingrid.data.catalog import load_catalog  # noqa: E402
 from gaingrid.data.demo_data import DemoDataOptions, generate_demo_data  # noqa: E402
 from gaingrid.data.demo_rows import DemoRows  # noqa: E402
-from gaingrid.testing import pg_server  # noqa: E402
-from gaingrid.migrate.runner import Migrator  # noqa: E402
 from gaingrid.phases import GAINGRID  # noqa: E402
+from gaingrid.testing import pg_server  # noqa: E402
+from phased.lifecycle.commands import Migrator
 
 WORKOUTS_PER_USER = 150  # about three a week for a year
 EXERCISES_PER_WORKOUT = 5

@@ -29,12 +29,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from gaingrid.migrate.runner import Migrator  # noqa: E402
 from gaingrid.phases import GAINGRID  # noqa: E402
 from gaingrid.service import catalog, database, users  # noqa: E402
 from gaingrid.service.imports import StrongExport, run_import  # noqa: E402
 from gaingrid.testing import pg_server  # noqa: E402
 from gaingrid.testing.exports import hevy_csv  # noqa: E402
+from phased.lifecycle.commands import Migrator
 
 TARGET_S = 10.0
 

@@ -30,9 +30,9 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 
 from gaingrid.data.demo_pools import DEMO_ACCOUNTS  # noqa: E402
-from gaingrid.migrate.runner import Migrator  # noqa: E402
 from gaingrid.phases import GAINGRID  # noqa: E402
 from gaingrid.testing import pg_server  # noqa: E402
+from phased.lifecycle.commands import Migrator
 from tests.api.server import served  # noqa: E402
 from tests.harness import legacy_database  # noqa: E402
 

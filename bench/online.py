@@ -25,9 +25,9 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from gaingrid.data.demo_data import generate_demo_data  # noqa: E402
-from gaingrid.migrate.runner import Migrator  # noqa: E402
 from gaingrid.phases import GAINGRID  # noqa: E402
 from gaingrid.testing import online, pg_server  # noqa: E402
+from phased.lifecycle.commands import Migrator
 
 
 def legacy_database(url: str, rows: int, seed: int) -> int:

@@ -8,9 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from gaingrid.data.demo_data import DemoDataOptions, generate_demo_data
-from gaingrid.migrate import dialect
-from gaingrid.migrate.runner import Migrator
 from gaingrid.phases import GAINGRID
+from phased.dialects import engines
+from phased.lifecycle.commands import Migrator
 
 Snapshot = dict[str, dict[str, dict[str, Any]]]  # table -> id -> column -> value
 SMALL = DemoDataOptions(seed=11, users=4, workouts_per_user=6, exercises_per_workout=4, months=2, exercises=60)
@@ -19,7 +19,7 @@ SMALL = DemoDataOptions(seed=11, users=4, workouts_per_user=6, exercises_per_wor
 def legacy_database(url: str, options: DemoDataOptions = SMALL) -> Migrator:
     migrator = Migrator(GAINGRID, url)
     migrator.up(to=1)
-    engine = dialect.create_engine(migrator.url)
+    engine = engines.create_engine(migrator.url)
     try:
         generate_demo_data(engine, options)
     finally:
@@ -28,7 +28,7 @@ def legacy_database(url: str, options: DemoDataOptions = SMALL) -> Migrator:
 
 
 def engine_for(migrator: Migrator) -> sa.Engine:
-    return dialect.create_engine(migrator.url)
+    return engines.create_engine(migrator.url)
 
 
 def snapshot(engine: sa.Engine) -> Snapshot:

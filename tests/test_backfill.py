@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from gaingrid.data.demo_data import DemoDataOptions
-from gaingrid.migrate import dialect
+from phased.dialects import engines
 from tests.harness import engine_for, legacy_database, scalar
 
 # The mapping, written out independently of the engine's SQL.
@@ -58,7 +58,7 @@ class LegacyApp:
     """The old app, still writing through its own connections while the migration runs."""
 
     def __init__(self, url: sa.URL, seed: int) -> None:
-        self.engine = dialect.create_engine(url)
+        self.engine = engines.create_engine(url)
         self.rng = random.Random(seed)
         self.applied = 0
 

@@ -18,14 +18,14 @@ import sqlalchemy as sa
 from typer.testing import CliRunner, Result
 
 from gaingrid.cli import app
-from gaingrid.migrate import backup as backups
-from gaingrid.migrate import dialect
-from gaingrid.migrate.backup import create_backup, manifest_path, read_manifest, restore_backup
-from gaingrid.migrate.errors import MigrateError
-from gaingrid.migrate.runner import Migrator
-from gaingrid.migrate.state import recorded_revision
 from gaingrid.phases import GAINGRID
 from gaingrid.testing import pg_server
+from phased.declare.errors import MigrateError
+from phased.dialects import engines
+from phased.lifecycle.commands import Migrator
+from phased.safety import backup as backups
+from phased.safety.backup import create_backup, manifest_path, read_manifest, restore_backup
+from phased.state.state import recorded_revision
 from tests.harness import engine_for, legacy_database, snapshot, write_new_app_data
 
 SECRET = "s3cret"
@@ -49,7 +49,7 @@ def with_password(pg_url: str) -> str:
 
 
 def connected(url: str, fn):
-    engine = dialect.create_engine(dialect.parse_url(url))
+    engine = engines.create_engine(engines.parse_url(url))
     try:
         with engine.connect() as conn:
             return fn(conn)
@@ -65,7 +65,7 @@ def contents(url: str):
     """Every table of every schema with its row count (the ledger aside: it keeps its history across a
     restore), the version record, on PostgreSQL the owner, privileges and comment of `public`; and
     every application row."""
-    engine = dialect.create_engine(dialect.parse_url(url))
+    engine = engines.create_engine(engines.parse_url(url))
     try:
         with engine.connect() as conn:
             insp = sa.inspect(conn)
@@ -90,7 +90,7 @@ def world(url: str):
 
 def change_everything(url: str, *, migrate_on: bool = True) -> None:
     """Insert, update and delete rows, then migrate on: later phases add tables and bookkeeping."""
-    engine = dialect.create_engine(dialect.parse_url(url))
+    engine = engines.create_engine(engines.parse_url(url))
     try:
         with engine.begin() as conn:
             conn.execute(sa.text('INSERT INTO "User" (id, email, password, "updatedAt") VALUES (:id, :e, :p, :t)'),
@@ -146,7 +146,7 @@ def test_restore_brings_back_data_version_record_and_drops_later_tables(db_url, 
     assert path.name.startswith(f"gaingrid-{backend}-phase2-")
     assert (manifest.phase, manifest.dialect, manifest.size) == (2, backend, path.stat().st_size)
     assert manifest.fingerprint == fingerprint_of(db_url) and manifest.fingerprint["User"]["rows"] > 0
-    assert manifest.database == dialect.redact(migrator.url) and manifest.tool_version
+    assert manifest.database == engines.redact(migrator.url) and manifest.tool_version
     assert read_manifest(path) == read_manifest(manifest_path(path)) == (path, manifest)
 
     change_everything(db_url)
@@ -186,7 +186,7 @@ def test_cli_round_trip_at_the_backfill_phase_restores_via_the_file_path(db_url,
     # The sync triggers came back with the toolkit's schema: a legacy write still reaches WorkoutLog
     # (on PostgreSQL when it commits).
     first = '(SELECT min(id) FROM "WorkoutExercise")'
-    engine = dialect.create_engine(dialect.parse_url(db_url))
+    engine = engines.create_engine(engines.parse_url(db_url))
     with engine.begin() as conn:
         conn.exec_driver_sql(f'UPDATE "WorkoutExercise" SET sets = 42 WHERE id = {first}')
     with engine.begin() as conn:
@@ -197,10 +197,10 @@ def test_cli_round_trip_at_the_backfill_phase_restores_via_the_file_path(db_url,
 def test_backup_of_an_empty_database_restores_to_empty(db_url, tmp_path):
     if is_sqlite(db_url):
         sa.create_engine(db_url).connect().close()
-    path, manifest = create_backup(GAINGRID, dialect.parse_url(db_url), tmp_path)
+    path, manifest = create_backup(GAINGRID, engines.parse_url(db_url), tmp_path)
     assert (manifest.phase, manifest.fingerprint) == (0, {})
     legacy_database(db_url)
-    restore_backup(GAINGRID, dialect.parse_url(db_url), path)
+    restore_backup(GAINGRID, engines.parse_url(db_url), path)
     assert Migrator(GAINGRID, db_url).status().empty
 
 
@@ -210,8 +210,8 @@ def test_backup_files_are_0600_in_a_0700_directory_whatever_the_umask(db_url, tm
     legacy_database(db_url)
     old = os.umask(0)
     try:
-        path, _ = create_backup(GAINGRID, dialect.parse_url(db_url), tmp_path / "new" / "backups")
-        again, _ = create_backup(GAINGRID, dialect.parse_url(db_url), tmp_path / "new" / "backups")
+        path, _ = create_backup(GAINGRID, engines.parse_url(db_url), tmp_path / "new" / "backups")
+        again, _ = create_backup(GAINGRID, engines.parse_url(db_url), tmp_path / "new" / "backups")
     finally:
         os.umask(old)
     assert (tmp_path / "new" / "backups").stat().st_mode & 0o777 == 0o700
@@ -333,7 +333,7 @@ def test_password_reaches_pg_tools_only_through_the_environment(pg_url, tmp_path
 
 
 def test_pg_tools_must_match_the_server_major_version(tmp_path, monkeypatch):
-    from gaingrid.migrate.dialects import postgresql_backup as tools_module
+    from phased.dialects import postgresql_backup as tools_module
 
     with pytest.raises(MigrateError, match="PostgreSQL 99, so pg_dump 99 is needed"):
         tools_module.pg_tools(99)
@@ -369,7 +369,7 @@ def test_a_restore_that_fails_midway_is_rolled_back_whole(pg_url, tmp_path):
 
 def test_a_backup_of_another_database_is_refused_naming_both_unless_forced(db_url, tmp_path, request):
     legacy_database(db_url)
-    path, _ = create_backup(GAINGRID, dialect.parse_url(db_url), tmp_path / "backups")
+    path, _ = create_backup(GAINGRID, engines.parse_url(db_url), tmp_path / "backups")
     if is_sqlite(db_url):
         other = f"sqlite:///{tmp_path / 'other.db'}"
     else:
@@ -379,7 +379,7 @@ def test_a_backup_of_another_database_is_refused_naming_both_unless_forced(db_ur
     legacy_database(other)
     before = world(other)
     line = refused(gg("restore", str(path), url=other), "is a backup of", "nothing was restored", "--force")
-    assert dialect.redact(dialect.parse_url(db_url)) in line and dialect.redact(dialect.parse_url(other)) in line
+    assert engines.redact(engines.parse_url(db_url)) in line and engines.redact(engines.parse_url(other)) in line
     assert world(other) == before
     succeeded(gg("restore", str(path), "--force", url=other))
     assert fingerprint_of(other) == fingerprint_of(db_url)
@@ -388,7 +388,7 @@ def test_a_backup_of_another_database_is_refused_naming_both_unless_forced(db_ur
 @pytest.mark.postgres
 def test_a_restore_with_other_sessions_connected_is_refused_listing_them_or_ends_them(pg_url, tmp_path):
     legacy_database(pg_url)
-    path, manifest = create_backup(GAINGRID, dialect.parse_url(pg_url), tmp_path / "backups")
+    path, manifest = create_backup(GAINGRID, engines.parse_url(pg_url), tmp_path / "backups")
     app_session = sa.create_engine(pg_url).connect()
     app_session.exec_driver_sql("SELECT 1")
     pid = app_session.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()

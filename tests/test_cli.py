@@ -18,9 +18,9 @@ import sqlalchemy as sa
 from typer.testing import CliRunner, Result
 
 from gaingrid.cli import app
-from gaingrid.migrate.runner import Migrator
-from gaingrid.migrate.state import expected_shape, live_shape, recorded_revision
 from gaingrid.phases import GAINGRID
+from phased.lifecycle.commands import Migrator
+from phased.state.state import expected_shape, live_shape, recorded_revision
 
 SPEC = Path(__file__).parent / "spec"
 SECRET = "s3cret"

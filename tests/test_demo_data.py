@@ -9,11 +9,15 @@ import sqlalchemy as sa
 
 from gaingrid.data import demo_pools
 from gaingrid.data.demo_data import (
-    COLUMNS, TABLES, DemoDataCounts, DemoDataOptions, generate_demo_data,
+    COLUMNS,
+    TABLES,
+    DemoDataCounts,
+    DemoDataOptions,
+    generate_demo_data,
 )
-from gaingrid.migrate.runner import Migrator
 from gaingrid.phases import GAINGRID
 from gaingrid.testing import pg_server
+from phased.lifecycle.commands import Migrator
 
 SMALL = DemoDataOptions(seed=7, users=6, workouts_per_user=15, exercises_per_workout=4,
                         months=3, exercises=150)

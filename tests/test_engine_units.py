@@ -14,13 +14,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy.dialects import postgresql, sqlite
 
-from gaingrid.migrate import alembic_bridge, dialect
-from gaingrid.migrate.errors import MigrateError
-from gaingrid.migrate.phase import Phase
-from gaingrid.migrate.runner import Migrator, Plan
-from gaingrid.migrate.schema import SchemaShape, metadata_at_phase, shape_from_metadata
-from gaingrid.migrate.state import expected_shape
 from gaingrid.phases import GAINGRID
+from phased.declare.errors import MigrateError
+from phased.declare.phase import Phase
+from phased.dialects import engines
+from phased.lifecycle.commands import Migrator, Plan
+from phased.schema import alembic_bridge
+from phased.schema.shapes import SchemaShape, metadata_at_phase, shape_from_metadata
+from phased.state.state import expected_shape
 
 PG = postgresql.psycopg.dialect()
 SQLITE = sqlite.dialect()
@@ -349,10 +350,10 @@ def test_an_empty_plan_renders_nothing():
 
 def test_parse_url_picks_the_psycopg_driver_for_postgresql():
     for raw in ("postgresql://u:pw@h/db", "postgresql+psycopg2://u:pw@h/db", "postgresql+psycopg://u:pw@h/db"):
-        url = dialect.parse_url(raw)
+        url = engines.parse_url(raw)
         assert url.get_backend_name() == "postgresql"
         assert url.get_driver_name() == "psycopg", raw
-    assert dialect.parse_url("sqlite:///x.db").drivername == "sqlite"
+    assert engines.parse_url("sqlite:///x.db").drivername == "sqlite"
 
 
 @pytest.mark.parametrize("raw", [
@@ -362,7 +363,7 @@ def test_parse_url_picks_the_psycopg_driver_for_postgresql():
     "mysql://u:s3cret@h/db",
 ])
 def test_redact_masks_the_password(raw):
-    for shown in (dialect.redact(raw), dialect.redact(sa.make_url(raw))):
+    for shown in (engines.redact(raw), engines.redact(sa.make_url(raw))):
         assert "s3cret" not in shown
         assert "u:***@" in shown
 
@@ -384,13 +385,13 @@ def _assert_one_line_without_secret(exc: MigrateError) -> None:
 ])
 def test_parse_url_refuses_bad_urls_in_one_line_without_the_password(raw, says):
     with pytest.raises(MigrateError) as info:
-        dialect.parse_url(raw)
+        engines.parse_url(raw)
     _assert_one_line_without_secret(info.value)
     assert says in str(info.value)
 
 
 def test_redact_masks_a_password_given_in_the_query_string():
-    assert "s3cret" not in dialect.redact("postgresql://u@h/db?password=s3cret")
+    assert "s3cret" not in engines.redact("postgresql://u@h/db?password=s3cret")
 
 
 # -- properties --------------------------------------------------------------------------------

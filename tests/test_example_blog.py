@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from gaingrid.migrate import dialect
-from gaingrid.migrate.runner import Migrator
+from phased.dialects import engines
+from phased.lifecycle.commands import Migrator
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples" / "blog"))
 from blog.phases import BLOG  # noqa: E402
 
 
 def run(url: str, *statements: str) -> None:
-    engine = dialect.create_engine(dialect.parse_url(url))
+    engine = engines.create_engine(engines.parse_url(url))
     with engine.begin() as conn:
         for s in statements:
             conn.exec_driver_sql(s)
@@ -24,7 +24,7 @@ def run(url: str, *statements: str) -> None:
 
 
 def rows(url: str, query: str) -> list:
-    engine = dialect.create_engine(dialect.parse_url(url))
+    engine = engines.create_engine(engines.parse_url(url))
     with engine.connect() as conn:
         found = [tuple(r) for r in conn.exec_driver_sql(query)]
     engine.dispose()
@@ -60,7 +60,7 @@ def test_the_blog_migrates_up_verifies_goes_down_and_up_again(db_url):
 
     blog.down(to=1)
     assert blog.status().phase_number == 1 and "Article" not in sa.inspect(
-        dialect.create_engine(blog.url)).get_table_names()
+        engines.create_engine(blog.url)).get_table_names()
     blog.up()
     assert blog.verify().ok and len(rows(db_url, ARTICLES)) == 3
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from gaingrid.data.demo_data import DemoDataOptions
-from gaingrid.migrate.runner import Migrator
 from gaingrid.phases import GAINGRID
 from gaingrid.testing import faults, pg_server
+from phased.lifecycle.commands import Migrator
 from tests.harness import legacy_database
 
 pytestmark = pytest.mark.slow  # the real Prisma app under load, or faults injected into real runs

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from gaingrid.migrate import dialect, fingerprint
+from phased.dialects import engines
+from phased.state import fingerprint
 
 COLUMNS = ["id", "name", "score", "note"]
 ROWS = [(1, "ann", 5, None), (2, "bob", 7.5, "null"), (3, "cy", None, "")]
@@ -21,7 +22,7 @@ def _digest(conn: sa.Connection, table: str) -> fingerprint.TableFingerprint:
 
 
 def test_equal_contents_in_any_order_have_one_fingerprint_and_any_change_shows(db_url: str) -> None:
-    engine = dialect.create_engine(dialect.parse_url(db_url))
+    engine = engines.create_engine(engines.parse_url(db_url))
     try:
         with engine.connect() as conn:
             _fill(conn, "fp_a", ROWS)
@@ -43,7 +44,7 @@ def test_equal_contents_in_any_order_have_one_fingerprint_and_any_change_shows(d
 
 
 def test_sqlite_tells_a_number_from_its_text_and_reads_blobs(sqlite_url: str) -> None:
-    engine = dialect.create_engine(dialect.parse_url(sqlite_url))
+    engine = engines.create_engine(engines.parse_url(sqlite_url))
     try:
         with engine.begin() as conn:
             conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, v)")  # no type: any value goes
@@ -61,7 +62,7 @@ def test_sqlite_tells_a_number_from_its_text_and_reads_blobs(sqlite_url: str) ->
 
 def test_postgres_enum_values_hash_by_label_not_by_oid(pg_url: str) -> None:
     """A dump and restore renumbers an enum's OIDs: the fingerprint must not change."""
-    engine = dialect.create_engine(dialect.parse_url(pg_url))
+    engine = engines.create_engine(engines.parse_url(pg_url))
 
     def make(conn: sa.Connection) -> fingerprint.TableFingerprint:
         conn.exec_driver_sql("CREATE TYPE mood AS ENUM ('GOOD', 'BAD')")

@@ -14,13 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from gaingrid.migrate import additions, dialects, sync
-from gaingrid.migrate.backfill import BackfillSQL
-from gaingrid.migrate.batches import REVISIT_PATIENCE
-from gaingrid.migrate.errors import NAMES, Names
-from gaingrid.migrate.namespace import Namespace
-from gaingrid.migrate.retry import Timeouts
+import phased
 from gaingrid.phases import GAINGRID, WORKOUT_LOG
+from phased import dialects
+from phased.declare.errors import NAMES, Names
+from phased.dialects.backfill_sql import BackfillSQL
+from phased.dialects.retry import Timeouts
+from phased.lifecycle import additions
+from phased.movement import sync
+from phased.movement.batches import REVISIT_PATIENCE
 
 GOLDEN = Path(__file__).parent / "golden"
 _BREAKS = re.compile(r"; | (?=(?:SELECT|FROM|LEFT JOIN|JOIN|WHERE|ON CONFLICT|DO UPDATE|BEGIN|END;|IF|ELSE|RETURN|PERFORM) )")
@@ -49,11 +51,11 @@ def render(dialect: str) -> str:
 
 
 def _render(dialect: str) -> str:
-    ns = Namespace(GAINGRID.namespace, dialect)
+    ns = phased.namespace(GAINGRID.namespace, dialect)
     db = dialects.of(dialect)
     sections = [("sync: the objects that keep WorkoutLog in step with WorkoutExercise",
                  sync.install_statements(WORKOUT_LOG, ns))]
-    what, statements = db.backfill_script(BackfillSQL(WORKOUT_LOG, dialect, ns), 2000, Timeouts(), REVISIT_PATIENCE)
+    what, statements = db.backfill_script(BackfillSQL(WORKOUT_LOG, db, ns), 2000, Timeouts(), REVISIT_PATIENCE)
     sections.append((f"backfill: {what}", statements))
     for phase in GAINGRID.phases:
         keys = additions.deferred_keys(GAINGRID, phase) if db.defers_foreign_keys else []

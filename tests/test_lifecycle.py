@@ -6,11 +6,14 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+import phased
 from gaingrid.data.demo_data import generate_demo_data
-from gaingrid.migrate import dialect, dialects, sync
-from gaingrid.migrate.state import namespace_for
 from gaingrid.phases import GAINGRID, WORKOUT_LOG
 from gaingrid.testing.lifecycle import Case, run_case
+from phased import dialects
+from phased.dialects import engines
+from phased.movement import sync
+from phased.state.state import namespace_for
 from tests.harness import SMALL
 
 INDEXES_6 = {"TrainingPlan_userId_status_idx", "Reminder_userId_active_idx", "Exercise_primaryMuscleGroup_idx",
@@ -155,7 +158,7 @@ def test_every_phase_is_a_case():
 def test_phase_lifecycle(db_url: str, case: Case) -> None:
     def legacy_data(migrator):
         if case.phase > 1:
-            engine = dialect.create_engine(migrator.url)
+            engine = engines.create_engine(migrator.url)
             generate_demo_data(engine, SMALL)
             engine.dispose()
 
@@ -184,7 +187,7 @@ def test_the_ledger_times_each_part_of_each_step(db_url: str) -> None:
 
 def test_a_joined_recorder_is_given_every_step_the_ledger_records(db_url: str) -> None:
     """The seam a second history (Prisma's, say) plugs into: it sees each entry once the ledger holds it."""
-    from gaingrid.migrate.runner import Migrator
+    from phased.lifecycle.commands import Migrator
     from tests.harness import legacy_database
 
     class Collect:
@@ -206,12 +209,12 @@ def test_a_joined_recorder_is_given_every_step_the_ledger_records(db_url: str) -
 
 def test_a_phase_that_retires_a_sync_does_not_start_while_its_target_misses_rows(db_url: str) -> None:
     """Phase 7 drops WorkoutExercise: validate first proves every row of it is in WorkoutLog."""
-    from gaingrid.migrate.errors import MigrateError
+    from phased.declare.errors import MigrateError
     from tests.harness import legacy_database
 
     migrator = legacy_database(db_url)
     migrator.up(to=6)
-    engine = dialect.create_engine(migrator.url)
+    engine = engines.create_engine(migrator.url)
     with engine.begin() as conn:  # a row lost from the target, behind the sync's back
         conn.exec_driver_sql('DELETE FROM "WorkoutLog" WHERE id = (SELECT min(id) FROM "WorkoutLog")')
     legacy_rows = count(engine, "WorkoutExercise")
@@ -225,12 +228,11 @@ def test_a_phase_that_retires_a_sync_does_not_start_while_its_target_misses_rows
 
 
 def test_a_backfill_whose_key_is_not_text_is_refused_before_it_starts(tmp_path) -> None:
-    from gaingrid.migrate.backfill import Backfill
-    from gaingrid.migrate.checks import Context, Work
-    from gaingrid.migrate.checks.keys import KeyIsText
-    from gaingrid.migrate.namespace import Namespace
-    from gaingrid.migrate.parallel import Readers
-    from gaingrid.migrate.phase import Phase
+    from phased.declare.backfill import Backfill
+    from phased.declare.phase import Phase
+    from phased.verification.checks import Context, Work
+    from phased.verification.checks.keys import KeyIsText
+    from phased.verification.parallel import Readers
 
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'keys.db'}")
     with engine.begin() as conn:
@@ -238,7 +240,7 @@ def test_a_backfill_whose_key_is_not_text_is_refused_before_it_starts(tmp_path) 
         conn.exec_driver_sql("CREATE TABLE named (id TEXT PRIMARY KEY, v TEXT)")
     results = {}
     with engine.connect() as conn:
-        ctx = Context(None, conn, Namespace("x", "sqlite"), Phase(1, "a", ""))
+        ctx = Context(None, conn, phased.namespace("x", "sqlite"), Phase(1, "a", ""))
         for source in ("numbered", "named", "absent"):
             work = Work()
             KeyIsText(Backfill(name=source, source=source, target="t", columns={"id": "s.id"})).plan(ctx, Phase(2, "b", ""), work)

@@ -11,9 +11,9 @@ from typing import Iterator
 import pytest
 import sqlalchemy as sa
 
-from gaingrid.migrate.errors import MigrateError
-from gaingrid.migrate.runner import Migrator
 from gaingrid.phases import GAINGRID
+from phased.declare.errors import MigrateError
+from phased.lifecycle.commands import Migrator
 from tests.harness import legacy_database
 
 

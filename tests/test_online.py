@@ -11,16 +11,17 @@ import os
 import subprocess
 import threading
 import time
+
 import psycopg
 import pytest
 import sqlalchemy as sa
 
 from gaingrid.data.demo_data import DemoDataOptions
-from gaingrid.migrate.runner import Migrator
-from gaingrid.migrate.throttle import Throttle
 from gaingrid.phases import GAINGRID
 from gaingrid.testing import online
 from gaingrid.testing.loads import LEGACY_APP, libpq_url, prepare_legacy_app
+from phased.lifecycle.commands import Migrator
+from phased.movement.throttle import Throttle
 from tests.harness import legacy_database
 
 pytestmark = pytest.mark.slow  # the real Prisma app under load, or faults injected into real runs

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from gaingrid.migrate.errors import MigrateError
-from gaingrid.migrate.state import read_state
 from gaingrid.phases import GAINGRID
+from phased.declare.errors import MigrateError
+from phased.state.state import read_state
 from tests.harness import engine_for, legacy_database, restricted, scalar, snapshot, write_new_app_data
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from gaingrid.migrate.runner import Migrator, Plan
-from gaingrid.migrate.state import expected_shape, live_shape
 from gaingrid.phases import GAINGRID
 from gaingrid.testing.loads import libpq_url
+from phased.lifecycle.commands import Migrator, Plan
+from phased.state.state import expected_shape, live_shape
 from tests.harness import legacy_database
 
 ROOT = Path(__file__).resolve().parents[1]

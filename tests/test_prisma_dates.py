@@ -15,9 +15,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from gaingrid.migrate import dialect
 from gaingrid.models import Workout, WorkoutLog
 from gaingrid.service.dates import read_stored
+from phased.dialects import engines
 from tests.harness import legacy_database
 
 MS = 1717603320123  # 2024-06-05 16:02:00.123 UTC
@@ -62,7 +62,7 @@ def test_backfill_sync_and_verify_keep_prisma_dates_as_stored(prisma_dated):
 def test_models_read_prisma_dates_through_the_toolkits_engine(prisma_dated):
     migrator, first, second = prisma_dated
     migrator.up()
-    engine = dialect.create_engine(migrator.url)
+    engine = engines.create_engine(migrator.url)
     try:
         with Session(engine) as session:
             iso = session.get(Workout, second)

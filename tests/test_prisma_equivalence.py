@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from gaingrid.migrate.runner import Migrator
-from gaingrid.migrate.state import expected_shape, live_shape
 from gaingrid.phases import GAINGRID
 from gaingrid.testing import pg_server
+from phased.lifecycle.commands import Migrator
+from phased.state.state import expected_shape, live_shape
 
 SPEC = sorted((Path(__file__).parent / "spec").glob("*.sql"))
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from gaingrid.migrate import inflight
-from gaingrid.migrate.errors import MigrateError
-from gaingrid.migrate.namespace import Namespace
-from gaingrid.migrate.runner import Migrator
+import phased
 from gaingrid.phases import GAINGRID
 from gaingrid.testing import online
+from phased.declare.errors import MigrateError
+from phased.lifecycle.commands import Migrator
+from phased.state import inflight
 from tests.harness import legacy_database
 
 PHASE_6 = [("TrainingPlan_userId_status_idx", "TrainingPlan", '"userId", status'),
@@ -38,7 +38,7 @@ def stopped_in(url: str, phase: int, direction: str) -> None:
     """The in-flight record a run leaves when it is stopped in `phase`'s step."""
     engine = sa.create_engine(url)
     with engine.connect() as conn:
-        inflight.mark(conn, Namespace(GAINGRID.namespace, conn.dialect.name), phase, direction)
+        inflight.mark(conn, phased.namespace(GAINGRID.namespace, conn.dialect.name), phase, direction)
     engine.dispose()
 
 
@@ -70,7 +70,7 @@ def test_phase_6_stopped_with_4_of_6_indexes_built_is_in_progress_and_up_finishe
     assert state.differences == [] and state.in_flight.phase == 6
     assert state.progress == ["4 of 6 indexes built"]
     with pytest.raises(MigrateError):  # without the record the same schema is drift: it says what no phase made
-        sql(db_url, f"DELETE FROM {Namespace(GAINGRID.namespace, migrator.url.get_backend_name()).qualified('inflight')}")
+        sql(db_url, f"DELETE FROM {phased.namespace(GAINGRID.namespace, migrator.url.get_backend_name()).qualified('inflight')}")
         Migrator(GAINGRID, db_url).up()
     stopped_in(db_url, 6, "up")
     migrator.up()

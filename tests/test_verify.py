@@ -12,15 +12,18 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
+import phased
 from gaingrid.cli import app
 from gaingrid.data.demo_data import DemoDataOptions
-from gaingrid.migrate import compare, dialect, ledger
-from gaingrid.migrate.errors import MigrateError
-from gaingrid.migrate.parallel import Readers
-from gaingrid.migrate.rehearse import rehearse
-from gaingrid.migrate.runner import Migrator
-from gaingrid.migrate.state import live_shape, namespace_for
 from gaingrid.phases import GAINGRID, WORKOUT_LOG
+from phased.declare.errors import MigrateError
+from phased.dialects import engines
+from phased.lifecycle.commands import Migrator
+from phased.lifecycle.rehearse import rehearse
+from phased.state import ledger
+from phased.state.state import live_shape, namespace_for
+from phased.verification import compare
+from phased.verification.parallel import Readers
 from tests.harness import engine_for, legacy_database, snapshot
 
 MILLION = DemoDataOptions(seed=1, users=1334, workouts_per_user=150, exercises_per_workout=5, months=12)
@@ -123,7 +126,7 @@ def test_key_ranges_from_postgres_statistics_cover_every_row(pg_url: str) -> Non
 
 
 def test_parallel_readers_keep_task_order_and_raise_the_first_failure(db_url: str) -> None:
-    engine = dialect.create_engine(dialect.parse_url(db_url))
+    engine = engines.create_engine(engines.parse_url(db_url))
     try:
         with engine.connect() as conn, conn.begin():
             readers = Readers(conn, engine, 3)
@@ -139,7 +142,7 @@ def test_parallel_readers_keep_task_order_and_raise_the_first_failure(db_url: st
 
 
 def test_sqlite_in_wal_mode_reads_on_one_connection(sqlite_url: str) -> None:
-    engine = dialect.create_engine(dialect.parse_url(sqlite_url))
+    engine = engines.create_engine(engines.parse_url(sqlite_url))
     try:
         with engine.connect() as conn:
             driver = conn.connection.driver_connection  # outside a transaction, as the mode switch needs
@@ -158,7 +161,7 @@ def test_sqlite_in_wal_mode_reads_on_one_connection(sqlite_url: str) -> None:
 
 def test_sqlite_readers_do_not_deadlock_with_a_writer_waiting_to_commit(sqlite_url: str) -> None:
     """A writer waiting for our shared lock keeps new readers out: read on fewer connections, not wait for it."""
-    engine = dialect.create_engine(dialect.parse_url(sqlite_url))
+    engine = engines.create_engine(engines.parse_url(sqlite_url))
     with engine.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY)")
     committed = threading.Event()
@@ -190,7 +193,7 @@ def test_verify_counts_rows_of_new_tables_that_point_at_nothing(db_url: str) -> 
     migrator.up()
     postgres = migrator.url.get_backend_name() == "postgresql"
     # SQLite: a connection that does not enforce keys. PostgreSQL: a key that was never validated.
-    engine = dialect.create_engine(migrator.url, migrating=True)
+    engine = engines.create_engine(migrator.url, migrating=True)
     with engine.begin() as conn:
         if postgres:
             conn.exec_driver_sql('ALTER TABLE "Reminder" DROP CONSTRAINT "Reminder_userId_fkey"')
@@ -237,9 +240,9 @@ def test_the_ledger_records_every_run_and_status_warns_when_a_script_changed(db_
 
     # A migration script edited after it ran is flagged, as Flyway and Prisma do.
     from alembic.script import ScriptDirectory
-    from gaingrid.migrate.alembic_bridge import config
-    from gaingrid.migrate.namespace import Namespace
-    script = ScriptDirectory.from_config(config(GAINGRID, Namespace("x", "sqlite"))).get_revision("0002_extend_user_model")
+
+    from phased.schema.alembic_bridge import config
+    script = ScriptDirectory.from_config(config(GAINGRID, phased.namespace("x", "sqlite"))).get_revision("0002_extend_user_model")
     copy = tmp_path / "0002.py"
     shutil.copy(script.path, copy)
     monkeypatch.setattr(ledger, "script_sha256",
@@ -267,7 +270,7 @@ def test_a_failed_phase_is_in_the_ledger(sqlite_url: str) -> None:
 
 
 def _source_state(url: str):
-    engine = dialect.create_engine(dialect.parse_url(url))
+    engine = engines.create_engine(engines.parse_url(url))
     try:
         with engine.connect() as conn:
             return snapshot(engine), live_shape(GAINGRID, conn)
@@ -299,7 +302,7 @@ def _rehearsal_clones(url) -> set[str]:
     """The server's rehearsal clones (none for SQLite, whose clone is a temporary file)."""
     if url.get_backend_name() == "sqlite":
         return set()
-    engine = dialect.create_engine(url)
+    engine = engines.create_engine(url)
     try:
         with engine.connect() as conn:
             return set(conn.exec_driver_sql(
@@ -312,7 +315,7 @@ def test_rehearse_clones_a_source_the_app_is_connected_to(pg_url: str) -> None:
     """CREATE DATABASE … TEMPLATE refuses a source in use: the clone is filled from a backup instead."""
     migrator = legacy_database(pg_url)
     before = _source_state(pg_url)
-    app_engine = dialect.create_engine(migrator.url)
+    app_engine = engines.create_engine(migrator.url)
     with app_engine.connect() as app_session:
         app_session.exec_driver_sql('SELECT count(*) FROM "User"').scalar()
         result = rehearse(GAINGRID, migrator.url)
@@ -329,7 +332,7 @@ def test_rehearse_without_createdb_says_which_privilege_is_missing(pg_admin_url:
         conn.exec_driver_sql("DROP ROLE IF EXISTS rehearser")
         conn.exec_driver_sql("CREATE ROLE rehearser LOGIN NOCREATEDB")
     admin.dispose()
-    url = dialect.parse_url(pg_url).set(username="rehearser")
+    url = engines.parse_url(pg_url).set(username="rehearser")
     result = CliRunner().invoke(app, ["migrate", "rehearse", "--database-url", url.render_as_string(hide_password=False)])
     assert result.exit_code == 1
     (line,) = result.stderr.strip().splitlines()

@@ -1,20 +1,20 @@
 """GainGrid's migration plan: the phases of ../shared/seed's strategy, as data.
 
-The engine (gaingrid.migrate) runs these; it knows nothing about workouts.
+The engine (phased) runs these; it knows nothing about workouts.
 Each phase's DDL is the Alembic revision of the same name in
 gaingrid/migrations/versions, and its expected schema is derived from the
 models' phase tags.
 """
 import gaingrid
-from gaingrid.migrate.backfill import Backfill, Parent, Reference
-from gaingrid.migrate.checks.backfill import BackfillMatches
-from gaingrid.migrate.checks.consistency import NewRowsConsistent
-from gaingrid.migrate.checks.legacy import LegacyUntouched
-from gaingrid.migrate.checks.schema import SchemaMatches
-from gaingrid.migrate.checks.sync import SyncInstalled
-from gaingrid.migrate.checks.validity import ConstraintsValid
-from gaingrid.migrate.phase import Phase, Project
 from gaingrid.models import metadata
+from phased.declare.backfill import Backfill, Parent, Reference
+from phased.declare.phase import Phase, Project
+from phased.verification.checks.backfill import BackfillMatches
+from phased.verification.checks.consistency import NewRowsConsistent
+from phased.verification.checks.legacy import LegacyUntouched
+from phased.verification.checks.schema import SchemaMatches
+from phased.verification.checks.sync import SyncInstalled
+from phased.verification.checks.validity import ConstraintsValid
 
 # WorkoutLog takes over from WorkoutExercise: one log per legacy row, with the
 # same id, so every log traces back to its source and a rerun never duplicates.

@@ -20,11 +20,11 @@ import sqlalchemy as sa
 from psycopg import sql
 
 from gaingrid.api import Settings, create_app
-from gaingrid.migrate import dialect
-from gaingrid.migrate.runner import Migrator
 from gaingrid.phases import GAINGRID
 from gaingrid.service import catalog
 from gaingrid.testing import pg_server
+from phased.dialects import engines
+from phased.lifecycle.commands import Migrator
 
 with warnings.catch_warnings():
     # Starlette would rather have httpx2; httpx is what FastAPI's docs and schemathesis use.
@@ -92,7 +92,7 @@ class Templates:
 
 
 def load_catalog(url: str, phase: int) -> catalog.LoadResult:
-    engine = dialect.create_engine(dialect.parse_url(url))
+    engine = engines.create_engine(engines.parse_url(url))
     try:
         with engine.begin() as conn:
             return catalog.load(conn, phase)
@@ -157,7 +157,7 @@ class Api:
     users: int = field(default=0)
 
     def engine(self) -> sa.Engine:
-        return dialect.create_engine(dialect.parse_url(self.url))
+        return engines.create_engine(engines.parse_url(self.url))
 
     def sql(self, query: str, **params: Any) -> list[sa.Row]:
         """Run SQL straight on the database (to check what the API wrote, or set up a state)."""

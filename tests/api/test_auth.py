@@ -11,8 +11,8 @@ from gaingrid.api import Settings, create_app
 from gaingrid.api.passwords import Passwords
 from gaingrid.cli import app as cli_app
 from gaingrid.data.demo_pools import DEMO_ACCOUNTS, DEMO_PASSWORD
-from gaingrid.migrate.runner import Migrator
 from gaingrid.phases import GAINGRID
+from phased.lifecycle.commands import Migrator
 from tests.harness import legacy_database
 
 from .conftest import PASSWORD, SECRET, make_api, sqlite_only

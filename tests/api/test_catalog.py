@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from gaingrid.cli import app as cli_app
-from gaingrid.migrate.runner import Migrator
 from gaingrid.phases import GAINGRID
+from phased.lifecycle.commands import Migrator
 
 from .conftest import SQUAT, sqlite_only
 

@@ -1,10 +1,9 @@
 """The service's own table (token versions) stays out of the schema the migration checks."""
 from __future__ import annotations
 
-
-from gaingrid.migrate.runner import Migrator
 from gaingrid.phases import GAINGRID
 from gaingrid.service.sessions import SQLITE_TABLE
+from phased.lifecycle.commands import Migrator
 
 from .conftest import sqlite_only
 

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from gaingrid.migrate.backfill import Backfill, Parent
-from gaingrid.migrate.checks import CheckResult, Context, Work
-from gaingrid.migrate.checks.backfill import BackfillMatches
-from gaingrid.migrate.checks.consistency import NewRowsConsistent
-from gaingrid.migrate.checks.schema import SchemaMatches
-from gaingrid.migrate.checks.sync import SyncInstalled
-from gaingrid.migrate.checks.validity import ConstraintsValid
-from gaingrid.migrate.phase import Phase, Project
+from phased.declare.backfill import Backfill, Parent
+from phased.declare.phase import Phase, Project
+from phased.verification.checks import CheckResult, Context, Work
+from phased.verification.checks.backfill import BackfillMatches
+from phased.verification.checks.consistency import NewRowsConsistent
+from phased.verification.checks.schema import SchemaMatches
+from phased.verification.checks.sync import SyncInstalled
+from phased.verification.checks.validity import ConstraintsValid
 
 from .models import metadata
 

@@ -10,11 +10,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from gaingrid.migrate.errors import MigrateError
-
 from gaingrid.service import users
 from gaingrid.service.phase import DbPhase
 from gaingrid.service.sessions import TokenVersions
+from phased import MigrateError
 
 from .errors import PhaseUnavailable, log, unauthorized
 from .passwords import Passwords

@@ -12,8 +12,6 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
-from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 from pydantic import BaseModel
 from sqlalchemy.exc import (
     DataError,
@@ -22,8 +20,10 @@ from sqlalchemy.exc import (
     InterfaceError,
     OperationalError,
 )
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
-from gaingrid.migrate.errors import MigrateError
+from phased import MigrateError
 
 log = logging.getLogger("gaingrid.api")
 

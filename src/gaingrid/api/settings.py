@@ -8,13 +8,12 @@ from __future__ import annotations
 import secrets
 
 from limits import parse as parse_rate
-from limits.storage import storage_from_string
 from limits.errors import ConfigurationError
+from limits.storage import storage_from_string
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from gaingrid.migrate.dialect import parse_url
-from gaingrid.migrate.errors import MigrateError
+from phased import MigrateError, parse_url
 
 DEFAULT_URL = "sqlite:///gaingrid.db"  # the CLI's default too
 MIN_SECRET_LENGTH = 32

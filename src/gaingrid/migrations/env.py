@@ -1,4 +1,4 @@
-"""Alembic environment: the migration engine's (gaingrid.migrate.alembic_env)."""
-from gaingrid.migrate.alembic_env import run
+"""Alembic environment: the migration engine's (phased.schema.alembic_env)."""
+from phased.schema.alembic_env import run
 
 run()

@@ -18,8 +18,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from gaingrid.migrate import dialect
-from gaingrid.migrate.dialects.sqlite import BUSY_TIMEOUT_MS as SQLITE_BUSY_TIMEOUT_MS, require_directory
+import phased
+from phased import SQLITE_BUSY_TIMEOUT_MS, require_directory
 
 from . import dates
 
@@ -27,8 +27,8 @@ _WRITE = "gaingrid_writes"  # the execution option that marks a writing transact
 
 
 def create_engine(url: str | sa.URL) -> sa.Engine:
-    url = dialect.parse_url(url) if isinstance(url, str) else url
-    engine = _sqlite_engine(url) if url.get_backend_name() == "sqlite" else dialect.create_engine(url)
+    url = phased.parse_url(url) if isinstance(url, str) else url
+    engine = _sqlite_engine(url) if url.get_backend_name() == "sqlite" else phased.create_engine(url)
     dates.use_on(engine)
     return engine
 

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from gaingrid.migrate.errors import MigrateError
+from phased import MigrateError
 
 from .dates import sort_value, sortable
 from .phase import PhaseReader

@@ -14,10 +14,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from gaingrid.migrate.errors import MigrateError
-from gaingrid.migrate.state import read_state, recorded_revision
 from gaingrid.phases import GAINGRID
-
+from phased import MigrateError, read_state, recorded_revision
 
 LATEST = GAINGRID.default_target.number  # 6: the new model, with its indexes
 LAST_LEGACY = 6  # phase 7 drops WorkoutExercise, which the legacy workouts API writes

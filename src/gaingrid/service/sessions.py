@@ -27,15 +27,15 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
-from gaingrid.migrate.namespace import Namespace
+import phased
 
 NAMESPACE = "gaingrid_service"
-SQLITE_TABLE = Namespace(NAMESPACE, "sqlite").table_name("token_version")
+SQLITE_TABLE = phased.namespace(NAMESPACE, "sqlite").table_name("token_version")
 
 
 @cache
 def _table(dialect: str) -> sa.Table:
-    ns = Namespace(NAMESPACE, dialect)
+    ns = phased.namespace(NAMESPACE, dialect)
     return sa.Table(ns.table_name("token_version"), sa.MetaData(schema=ns.schema),
                     sa.Column("userId", sa.Text, primary_key=True),
                     sa.Column("logouts", sa.BigInteger, nullable=False))
@@ -47,7 +47,7 @@ class TokenVersions:
 
     def create(self, conn: sa.Connection) -> None:
         """Create the table if it is missing (idempotent). Caller commits."""
-        Namespace(NAMESPACE, conn.dialect.name).ensure(conn)
+        phased.namespace(NAMESPACE, conn.dialect.name).ensure(conn)
         _table(conn.dialect.name).create(conn, checkfirst=True)
         self.ready = True
 

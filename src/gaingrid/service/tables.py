@@ -11,8 +11,8 @@ from functools import cache
 
 import sqlalchemy as sa
 
-from gaingrid.migrate.schema import metadata_at_phase
 from gaingrid.models import metadata
+from phased import metadata_at_phase
 
 
 @cache

@@ -32,9 +32,9 @@ from typing import Callable, Iterator
 import psycopg
 import sqlalchemy as sa
 
-from gaingrid.migrate import dialect
-from gaingrid.migrate.runner import Migrator
 from gaingrid.phases import GAINGRID
+from phased.dialects import engines
+from phased.lifecycle.commands import Migrator
 
 from . import online, pg_server
 from .loads import NewApp, PrismaLegacyApp, SqliteLegacyApp, libpq_url
@@ -109,7 +109,7 @@ def _gaingrid(url: str, *args: str, **kwargs) -> subprocess.Popen:
 def app_load(url: str, *, workers: int, seed: int, on: bool = True) -> Iterator[set[str]]:
     """The legacy app (Prisma on PostgreSQL) and the new app, writing while the block runs. Yields the
     ids of the logs the new app wrote (they have no legacy source: not "brought back")."""
-    parsed = dialect.parse_url(url)
+    parsed = engines.parse_url(url)
     loads: list = []
     if on:
         pg = parsed.get_backend_name() == "postgresql"
@@ -213,7 +213,7 @@ def run_trial(url: str, trial: Trial, *, server: pg_server.Server | None = None,
     """One trial on `url` (a fresh copy at the command's starting phase); `up_args` go to every `up`."""
     outcome = Outcome(trial)
     started = time.monotonic()
-    parsed = dialect.parse_url(url)
+    parsed = engines.parse_url(url)
     try:
         with app_load(url, workers=workers, seed=seed, on=load) as new_app_logs:
             begun = time.monotonic()

@@ -16,12 +16,12 @@ from typing import Any, Callable
 
 import sqlalchemy as sa
 
-from gaingrid.migrate import dialect, retry
-from gaingrid.migrate.batches import BatchSettings
-from gaingrid.migrate.dialects.base import quote
-from gaingrid.migrate.executor import Executor
-from gaingrid.migrate.phase import Project
-from gaingrid.migrate.runner import Migrator
+from phased.declare.phase import Project
+from phased.declare.sql import quote
+from phased.dialects import engines, retry
+from phased.lifecycle.commands import Migrator
+from phased.lifecycle.executor import Executor
+from phased.movement.batches import BatchSettings
 
 Hook = Callable[[sa.Engine], None]
 
@@ -61,10 +61,10 @@ def run_case(project: Project, url: str, case: Case, prepare: Callable[[Migrator
     executor = Executor(project, migrator.url, retries=retry.Retries(), policy=retry.Policy(),
                         timeouts=retry.Timeouts())
     settings = BatchSettings(size=500)
-    engine = dialect.create_engine(migrator.url)
+    engine = engines.create_engine(migrator.url)
     try:
         before = {t: r for t, r in rows_of(engine).items() if not _own(project, t)}
-        with dialect.connection(migrator.url, migrating=True) as conn:
+        with engines.connection(migrator.url, migrating=True) as conn:
             for attempt in ("first", "second") if case.phase > 1 else ("only",):
                 _step(case, f"start ({attempt})", lambda: executor.start(conn, phase), case.after_start, engine)
                 _step(case, f"complete ({attempt})", lambda: executor.complete(conn, phase, settings, None),

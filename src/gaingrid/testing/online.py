@@ -25,7 +25,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from gaingrid.migrate import dialect
+from phased.dialects import engines
 
 from .loads import APPLICATION_NAME, RACE, NewApp, Op, PrismaLegacyApp, SqliteLegacyApp
 
@@ -124,7 +124,7 @@ _MAPPED = ("(l.\"userId\", l.\"exerciseId\", l.date, l.sets, l.reps, l.weight, l
 def audit(url: sa.URL, new_app_ids: set[str]) -> tuple[int, int, int]:
     """(lost, divergent, resurrected) WorkoutLog rows against WorkoutExercise, after the run."""
     distinct = "IS DISTINCT FROM" if url.get_backend_name() == "postgresql" else "IS NOT"
-    engine = dialect.create_engine(url)
+    engine = engines.create_engine(url)
     try:
         with engine.connect() as conn:
             lost = conn.exec_driver_sql(
@@ -141,7 +141,7 @@ def audit(url: sa.URL, new_app_ids: set[str]) -> tuple[int, int, int]:
 
 
 def _exercises(url: sa.URL) -> list[str]:
-    engine = dialect.create_engine(url)
+    engine = engines.create_engine(url)
     try:
         with engine.connect() as conn:
             return [r[0] for r in conn.exec_driver_sql('SELECT id FROM "Exercise" ORDER BY id LIMIT 100')]
@@ -150,8 +150,8 @@ def _exercises(url: sa.URL) -> list[str]:
 
 
 def _retries(url: sa.URL) -> dict[str, int]:
-    from gaingrid.migrate.runner import Migrator
     from gaingrid.phases import GAINGRID
+    from phased.lifecycle.commands import Migrator
 
     entries = Migrator(GAINGRID, url).history(limit=50)
     last_run = entries[-1].run if entries else None
@@ -170,7 +170,7 @@ def run(url: str, *, before: float = 30, after: float = 30, workers: int = 8, ne
     The first `warm_up` seconds (connections opening, Prisma compiling its
     queries) are not counted in the `before` window.
     """
-    parsed = dialect.parse_url(url)
+    parsed = engines.parse_url(url)
     pg = parsed.get_backend_name() == "postgresql"
     legacy = PrismaLegacyApp(url, workers=workers, seed=seed) if pg else SqliteLegacyApp(parsed.database, workers=workers,
                                                                                            seed=seed)

@@ -9,9 +9,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
-from gaingrid.migrate.dialect import redact
-from gaingrid.migrate.errors import MigrateError
 from gaingrid.service.phase import FEATURES, LAST_LEGACY, LATEST
+from phased import MigrateError, redact
 
 router = APIRouter(tags=["status"])
 OperatorToken = Annotated[str | None, Header(alias="X-Operator-Token",

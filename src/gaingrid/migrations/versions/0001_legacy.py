@@ -6,8 +6,8 @@ phase instead of running it.
 import sqlalchemy as sa
 from alembic import op
 
-from gaingrid.migrate import ddl
 from gaingrid.migrations.prisma import TIMESTAMP, created_at, fk, updated_at
+from phased.schema import ddl
 
 revision = "0001_legacy"
 down_revision = None

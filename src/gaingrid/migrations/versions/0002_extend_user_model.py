@@ -6,8 +6,8 @@ rewriting the table. Down archives their values, and a later up puts them back.
 import sqlalchemy as sa
 from alembic import op
 
-from gaingrid.migrate import preserve
 from gaingrid.migrations.prisma import TIMESTAMP, TRUE
+from phased.schema import preserve
 
 revision = "0002_extend_user_model"
 down_revision = "0001_legacy"

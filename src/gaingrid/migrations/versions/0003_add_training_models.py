@@ -5,8 +5,8 @@ Down archives their rows, and a later up puts them back.
 import sqlalchemy as sa
 from alembic import op
 
-from gaingrid.migrate import preserve
 from gaingrid.migrations.prisma import TIMESTAMP, TRUE, created_at, fk, updated_at
+from phased.schema import preserve
 
 revision = "0003_add_training_models"
 down_revision = "0002_extend_user_model"

@@ -9,8 +9,8 @@ Down archives the new columns' values, and a later up puts them back.
 import sqlalchemy as sa
 from alembic import op
 
-from gaingrid.migrate import ddl, preserve
-from gaingrid.migrations.prisma import TIMESTAMP, NOW
+from gaingrid.migrations.prisma import NOW, TIMESTAMP
+from phased.schema import ddl, preserve
 
 revision = "0004_extend_exercise_model"
 down_revision = "0003_add_training_models"

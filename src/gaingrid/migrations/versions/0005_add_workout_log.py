@@ -11,8 +11,8 @@ legacy source), and a later up puts them back.
 import sqlalchemy as sa
 from alembic import op
 
-from gaingrid.migrate import ddl, preserve
 from gaingrid.migrations.prisma import TIMESTAMP, created_at, fk, updated_at
+from phased.schema import ddl, preserve
 
 revision = "0005_add_workout_log"
 down_revision = "0004_extend_exercise_model"

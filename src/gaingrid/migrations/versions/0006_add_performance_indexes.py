@@ -2,7 +2,7 @@
 
 On PostgreSQL they are built CONCURRENTLY, so writers are never blocked.
 """
-from gaingrid.migrate import ddl
+from phased.schema import ddl
 
 revision = "0006_add_performance_indexes"
 down_revision = "0005_add_workout_log"

@@ -5,7 +5,7 @@ first, in the same transaction, and down puts them back.
 """
 from alembic import op
 
-from gaingrid.migrate import ddl, preserve
+from phased.schema import ddl, preserve
 
 revision = "0007_cleanup_old_workout_models"
 down_revision = "0006_add_performance_indexes"

@@ -3,7 +3,7 @@ Down archives the articles (some were written by the new app) and a later up put
 import sqlalchemy as sa
 from alembic import op
 
-from gaingrid.migrate import preserve
+from phased.schema import preserve
 
 revision = "0002_add_articles"
 down_revision = "0001_blog"

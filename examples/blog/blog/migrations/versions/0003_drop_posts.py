@@ -2,7 +2,7 @@
 import sqlalchemy as sa
 from alembic import op
 
-from gaingrid.migrate import preserve
+from phased.schema import preserve
 
 revision = "0003_drop_posts"
 down_revision = "0002_add_articles"

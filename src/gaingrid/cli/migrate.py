@@ -1,0 +1,189 @@
+"""The `gaingrid` command: thin commands over library functions."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from gaingrid.cli import reporting
+from gaingrid.cli.common import DatabaseUrl, console, migrator_for, one_line_errors
+from gaingrid.phases import GAINGRID
+from phased.declare.errors import MigrateError
+from phased.movement.batches import DEFAULT_BATCH_SIZE
+from phased.movement.throttle import Throttle
+from phased.safety.backup import hook as backup_hook
+
+migrate_app = typer.Typer(no_args_is_help=True, help="Move the database through the phases of the migration, and back.")
+
+ToPhase = Annotated[Optional[int], typer.Option("--to", help="Target phase number.", show_default=False)]
+NoBackup = Annotated[bool, typer.Option("--no-backup", help="Do not take a backup first.")]
+BackupDirOption = Annotated[Path, typer.Option("--backup-dir", envvar="GAINGRID_BACKUP_DIR",
+                                               help="Where `up` writes its backup.")]
+BatchSize = Annotated[int, typer.Option("--batch-size", min=1, help="Source rows per backfill batch (one transaction each).")]
+BatchDelay = Annotated[float, typer.Option("--batch-delay", min=0.0, help="Seconds to pause between backfill batches.")]
+MaxLockWaiters = Annotated[int, typer.Option(
+    "--max-lock-waiters", min=0, help="PostgreSQL: back off while this many more app sessions than at the start "
+                                      "wait on locks.")]
+MaxActive = Annotated[Optional[int], typer.Option(
+    "--max-active", min=1, help="PostgreSQL: back off while more app sessions than this are active.",
+    show_default=False)]
+
+
+def _throttle(delay: float, max_lock_waiters: int, max_active: int | None) -> Throttle:
+    return Throttle(delay=delay, max_lock_waiters=max_lock_waiters, max_active=max_active)
+
+
+def _said(message: str) -> None:
+    console.print(f"[dim]{message}[/]", soft_wrap=True)
+
+
+@migrate_app.command()
+@one_line_errors
+def status(database_url: DatabaseUrl = None) -> None:
+    """Show the phase the database is at and the phases still pending."""
+    migrator = migrator_for(database_url)
+    state = migrator.status()
+    reporting.print_status(console, GAINGRID, migrator.url, state)
+    reporting.print_backfills(console, migrator.backfills())
+    for warning in migrator.warnings():
+        console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
+    if state.differences:
+        raise typer.Exit(1)
+
+
+@migrate_app.command()
+@one_line_errors
+def adopt(database_url: DatabaseUrl = None) -> None:
+    """Record the phase of a database another tool created (after checking its schema matches exactly)."""
+    phase = migrator_for(database_url).adopt()
+    console.print(f"adopted: the database is recorded at phase {phase.label}")
+
+
+@migrate_app.command()
+@one_line_errors
+def plan(database_url: DatabaseUrl = None, to: ToPhase = None,
+         down: Annotated[bool, typer.Option("--down", help="Plan a downgrade to --to.")] = False,
+         sql: Annotated[bool, typer.Option("--sql", help="Print the exact SQL for this dialect instead.")] = False,
+         start: Annotated[Optional[int], typer.Option(
+             "--from", help="Plan for a database at this phase (0: empty) without connecting to it.",
+             show_default=False)] = None) -> None:
+    """Show what each pending phase will change, without touching the database."""
+    migrator = migrator_for(database_url)
+    the_plan = migrator.plan(to, down=down, start=start)
+    if sql:
+        typer.echo(migrator.render_sql(the_plan), nl=False)
+    else:
+        reporting.print_plan(console, the_plan)
+
+
+@migrate_app.command()
+@one_line_errors
+def up(database_url: DatabaseUrl = None, to: ToPhase = None, batch_size: BatchSize = DEFAULT_BATCH_SIZE,
+       batch_delay: BatchDelay = 0.0, max_lock_waiters: MaxLockWaiters = 2, max_active: MaxActive = None,
+       no_backup: NoBackup = False, backup_dir: BackupDirOption = Path("backups")) -> None:
+    """Apply pending phases, up to 6 (or --to N; phase 7 only when asked for). Backs up first."""
+    migrator = migrator_for(database_url, report=_said)
+    with reporting.progress_bars(console) as update:
+        results = migrator.up(to, on_step=lambda r: reporting.print_step(console, r), batch_size=batch_size,
+                              throttle=_throttle(batch_delay, max_lock_waiters, max_active),
+                              on_backfill=lambda p: update(p.name, p.done, p.total, p.note),
+                              backup=None if no_backup else backup_hook(
+                                  migrator.project, migrator.url, backup_dir,
+                                  lambda path: console.print(f"backup: {path}", markup=False, soft_wrap=True)))
+    if not results:
+        console.print("nothing to do: the database is already at the target phase")
+    reporting.print_backfills(console, [b for b in migrator.backfills() if b.quarantined])
+
+
+@migrate_app.command()
+@one_line_errors
+def verify(database_url: DatabaseUrl = None,
+           json_output: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+           allow_writes: Annotated[bool, typer.Option(
+               "--allow-writes", help="The app has been writing: legacy changes since the baseline and new-app "
+                                      "rows are warnings, not failures.")] = False,
+           jobs: Annotated[int | None, typer.Option(
+               "--jobs", "-j", help="Connections to read on at once, sharing one snapshot "
+                                   "(default: the CPU count, at most 4).")] = None) -> None:
+    """Check every applied phase: schema, validity, consistency, legacy data, the backfill row by row."""
+    migrator = migrator_for(database_url, jobs=jobs, report=lambda note: typer.echo(f"note: {note}", err=True))
+    with reporting.progress_bars(console if not json_output else Console(stderr=True)) as update:
+        result = migrator.verify(strict=not allow_writes, on_progress=lambda done, total: update("verify", done, total))
+    if json_output:
+        typer.echo(json.dumps(result.to_json(), indent=2, default=str))
+    else:
+        reporting.print_verification(console, result)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@migrate_app.command()
+@one_line_errors
+def rehearse(database_url: DatabaseUrl = None) -> None:
+    """Run the whole migration on a throwaway clone (up, verify, down, compare, up, verify); the source is only read."""
+    from phased.lifecycle.rehearse import rehearse as run_rehearsal
+
+    migrator = migrator_for(database_url)
+    result = run_rehearsal(migrator.project, migrator.url, on_step=lambda s: reporting.print_rehearsal_step(console, s))
+    reporting.print_rehearsal(console, result)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@migrate_app.command()
+@one_line_errors
+def report(html: Annotated[Path, typer.Option("--html", help="The HTML file to write.")],
+           database_url: DatabaseUrl = None) -> None:
+    """Write a self-contained HTML page of the last run: timeline, throughput, verification, backup."""
+    migrator = migrator_for(database_url)
+    try:
+        html.write_text(migrator.report_html(), encoding="utf-8")
+    except OSError as exc:
+        raise MigrateError(f"cannot write {html}: {exc.strerror}") from None
+    console.print(f"report: {html}", markup=False, soft_wrap=True)
+
+
+@migrate_app.command()
+@one_line_errors
+def history(database_url: DatabaseUrl = None,
+            limit: Annotated[int, typer.Option(min=1, help="Entries to show at most.")] = 50) -> None:
+    """Print the ledger: every phase run, adopt, backfill and verify, with its outcome."""
+    reporting.print_history(console, migrator_for(database_url).history(limit))
+
+
+@migrate_app.command()
+@one_line_errors
+def backfill(database_url: DatabaseUrl = None, batch_size: BatchSize = DEFAULT_BATCH_SIZE,
+             batch_delay: BatchDelay = 0.0, max_lock_waiters: MaxLockWaiters = 2, max_active: MaxActive = None) -> None:
+    """Run or resume the current phase's backfill alone (it continues where a killed run stopped)."""
+    migrator = migrator_for(database_url, report=_said)
+    with reporting.progress_bars(console) as update:
+        result = migrator.backfill(batch_size=batch_size, throttle=_throttle(batch_delay, max_lock_waiters, max_active),
+                                   on_backfill=lambda p: update(p.name, p.done, p.total, p.note))
+    reporting.print_step(console, result)
+    reporting.print_backfills(console, migrator.backfills())
+
+
+@migrate_app.command()
+@one_line_errors
+def quarantine(database_url: DatabaseUrl = None,
+               limit: Annotated[int, typer.Option(min=1, help="Rows to show at most.")] = 50) -> None:
+    """List the source rows a backfill could not migrate, with the reason (they are never dropped)."""
+    reporting.print_quarantine(console, migrator_for(database_url).quarantine(limit))
+
+
+@migrate_app.command()
+@one_line_errors
+def down(to: Annotated[int, typer.Option("--to", help="The phase to go back to (1 or more).")],
+         database_url: DatabaseUrl = None) -> None:
+    """Reverse applied phases down to --to N, archiving what is dropped."""
+    results = migrator_for(database_url, report=_said).down(to, on_step=lambda r: reporting.print_step(console, r))
+    if not results:
+        console.print("nothing to do: the database is already at that phase")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(migrate_app, name="migrate")

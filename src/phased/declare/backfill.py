@@ -1,0 +1,64 @@
+"""Backfills: a source table mapped into a target table, declared as data.
+
+One declaration renders every statement that moves rows (dialects/backfill_sql.py):
+the set-based batch `INSERT … SELECT` over a keyset range, the quarantine of
+rows that cannot be migrated, and the triggers that mirror legacy writes
+during the transition (dialects/*_sync.py). One mapping, three uses: they
+cannot drift apart.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from phased.declare.sql import quote
+
+SOURCE = "s"
+
+
+@dataclass(frozen=True)
+class Parent:
+    """A table joined to the source row; a row without its parent cannot be migrated."""
+
+    table: str
+    alias: str
+    on: str  # the source column that holds the parent's key
+    key: str = "id"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A target column that must name an existing row (the target's foreign key)."""
+
+    column: str
+    table: str
+    key: str = "id"
+
+
+@dataclass(frozen=True)
+class Backfill:
+    name: str
+    source: str
+    target: str
+    columns: Mapping[str, str]  # target column -> "alias.column" (alias "s" is the source row)
+    key: str = "id"  # the source's key, copied into the target column of the same name
+    parents: tuple[Parent, ...] = ()
+    references: tuple[Reference, ...] = ()
+    parent_columns: Mapping[str, tuple[str, ...]] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.columns.get(self.key) != f"{SOURCE}.{self.key}":
+            raise ValueError(f"backfill {self.name}: target {self.key} must be {SOURCE}.{self.key}")
+        used: dict[str, tuple[str, ...]] = {}
+        for parent in self.parents:
+            used[parent.alias] = tuple(sorted({e.split(".", 1)[1] for e in self.columns.values()
+                                               if e.startswith(parent.alias + ".")}))
+        object.__setattr__(self, "parent_columns", used)
+
+
+q = quote  # the engine's one way to quote a name (declare/sql.py)
+
+
+def expr(ref: str) -> str:
+    alias, column = ref.split(".", 1)
+    return f"{alias}.{q(column)}"

@@ -2,6 +2,7 @@
 every row, and the writes the new app makes into each phase's new structures."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -110,3 +111,39 @@ def write_new_app_data(engine: sa.Engine, phase: int) -> None:
 def scalar(engine: sa.Engine, query: str):
     with engine.connect() as conn:
         return conn.exec_driver_sql(query).scalar_one()
+
+
+@contextmanager
+def behind_the_sync(conn):
+    """Writes that no trigger sees (PostgreSQL: replica mode; SQLite: the triggers set aside and put back)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+        yield
+        return
+    triggers = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    for name, _ in triggers:
+        conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
+    yield
+    for _, sql in triggers:
+        conn.exec_driver_sql(sql)
+
+
+def unenforced(migrator: Migrator, statement: str) -> None:
+    """Run `statement` with no trigger and no foreign key in its way (to plant what the app never could)."""
+    if migrator.url.get_backend_name() == "sqlite":
+        import sqlite3
+
+        writer = sqlite3.connect(migrator.url.database)  # keys are not enforced unless asked for
+        try:
+            writer.execute(statement)
+            writer.commit()
+        finally:
+            writer.close()
+        return
+    engine = engines.create_engine(migrator.url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+            conn.exec_driver_sql(statement)
+    finally:
+        engine.dispose()

@@ -172,7 +172,7 @@ def parts(entry) -> list[str]:
 
 
 def test_the_ledger_times_each_part_of_each_step(db_url: str) -> None:
-    from tests.harness import legacy_database
+    from tests.harness import behind_the_sync, legacy_database
 
     migrator = legacy_database(db_url)
     migrator.up(to=5)
@@ -188,7 +188,7 @@ def test_the_ledger_times_each_part_of_each_step(db_url: str) -> None:
 def test_a_joined_recorder_is_given_every_step_the_ledger_records(db_url: str) -> None:
     """The seam a second history (Prisma's, say) plugs into: it sees each entry once the ledger holds it."""
     from phased.lifecycle.commands import Migrator
-    from tests.harness import legacy_database
+    from tests.harness import behind_the_sync, legacy_database
 
     class Collect:
         def __init__(self):
@@ -210,12 +210,12 @@ def test_a_joined_recorder_is_given_every_step_the_ledger_records(db_url: str) -
 def test_a_phase_that_retires_a_sync_does_not_start_while_its_target_misses_rows(db_url: str) -> None:
     """Phase 7 drops WorkoutExercise: validate first proves every row of it is in WorkoutLog."""
     from phased.declare.errors import MigrateError
-    from tests.harness import legacy_database
+    from tests.harness import behind_the_sync, legacy_database
 
     migrator = legacy_database(db_url)
     migrator.up(to=6)
     engine = engines.create_engine(migrator.url)
-    with engine.begin() as conn:  # a row lost from the target, behind the sync's back
+    with engine.begin() as conn, behind_the_sync(conn):  # a row lost from the target
         conn.exec_driver_sql('DELETE FROM "WorkoutLog" WHERE id = (SELECT min(id) FROM "WorkoutLog")')
     legacy_rows = count(engine, "WorkoutExercise")
     with pytest.raises(MigrateError, match="phase 7 cleanup_old_workout_models cannot start: workout_log: no row "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -24,15 +25,15 @@ from phased.state import ledger
 from phased.state.state import live_shape, namespace_for
 from phased.verification import compare
 from phased.verification.parallel import Readers
-from tests.harness import engine_for, legacy_database, snapshot
+from tests.harness import behind_the_sync, engine_for, legacy_database, snapshot
 
 MILLION = DemoDataOptions(seed=1, users=1334, workouts_per_user=150, exercises_per_workout=5, months=12)
 THOUSANDS = DemoDataOptions(seed=2, users=12, workouts_per_user=50, exercises_per_workout=5, months=6, exercises=200)
 
 
 def plant_differences(engine: sa.Engine) -> dict[str, str]:
-    """One changed field in one row, one missing row, one extra row."""
-    with engine.begin() as conn:
+    """One changed field in one row, one missing row, one extra row (behind the two-way sync's back)."""
+    with engine.begin() as conn, behind_the_sync(conn):
         ids = [r[0] for r in conn.exec_driver_sql('SELECT id FROM "WorkoutLog" ORDER BY id LIMIT 3 OFFSET 500')]
         changed, missing, template = ids
         conn.exec_driver_sql(f"UPDATE \"WorkoutLog\" SET reps = reps + 1 WHERE id = '{changed}'")
@@ -259,10 +260,11 @@ ledger_sha = ledger.script_sha256
 def test_a_failed_phase_is_in_the_ledger(sqlite_url: str) -> None:
     migrator = legacy_database(sqlite_url)
     migrator.up(to=7)
-    engine = engine_for(migrator)
-    with engine.begin() as conn:  # archived WorkoutExercise rows can no longer go back
-        conn.exec_driver_sql('DELETE FROM "Workout" WHERE id = (SELECT min(id) FROM "Workout")')
-    engine.dispose()
+    writer = sqlite3.connect(migrator.url.database)  # one that does not enforce WorkoutLog's keys
+    writer.execute("""UPDATE "WorkoutLog" SET "exerciseId" = 'no-such-exercise'
+                      WHERE id = (SELECT min(id) FROM "WorkoutLog")""")
+    writer.commit()
+    writer.close()
     with pytest.raises(MigrateError):
         migrator.down(to=6)
     last = migrator.history()[-1]

@@ -7,7 +7,7 @@ models' phase tags.
 """
 import gaingrid
 from gaingrid.models import metadata
-from phased.declare.backfill import Backfill, Parent, Reference
+from phased.declare.backfill import Backfill, Parent, Reference, Reverse
 from phased.declare.phase import Phase, Project
 from phased.verification.checks.backfill import BackfillMatches
 from phased.verification.checks.consistency import NewRowsConsistent
@@ -38,6 +38,10 @@ WORKOUT_LOG = Backfill(
         "updatedAt": "s.updatedAt",
         # rating and mood have no legacy source: left empty.
     },
+    # Two-way through the transition (phases 5 and 6): a log the new app writes is mirrored into
+    # WorkoutExercise, in the user's workout at exactly the log's date (the first by id, if several),
+    # or in a workout the sync creates, and deletes once it has no entry left.
+    reverse=Reverse(new_parent={"createdAt": "createdAt", "updatedAt": "updatedAt"}),
 )
 
 # The first phase is the baseline another tool made: its rows are what they are (orphans in it

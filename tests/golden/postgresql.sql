@@ -47,6 +47,7 @@ CREATE OR REPLACE FUNCTION "gaingrid_migrate"."workout_log_settle"() RETURNS tri
   gg_w text[] := nullif(current_setting('gaingrid_migrate.workout_log_w', true), '')::text[];
   gg_class int;
   gg_lock int;
+  gg_held text[];
   BEGIN DELETE
   FROM "gaingrid_migrate"."workout_log_commits"
   WHERE id = NEW.id;
@@ -68,6 +69,14 @@ CREATE OR REPLACE FUNCTION "gaingrid_migrate"."workout_log_settle"() RETURNS tri
   FROM "WorkoutExercise" AS c
   WHERE c."workoutId" = ANY(gg_w)) AS a(k)
   WHERE k IS NOT NULL ORDER BY 1);
+  gg_held := ARRAY(SELECT t."id"::text
+  FROM "WorkoutLog" AS t
+  WHERE t."id" = ANY(gg_keys) ORDER BY 1 FOR UPDATE SKIP LOCKED);
+  gg_keys := ARRAY(SELECT k
+  FROM unnest(gg_keys) AS k
+  WHERE k = ANY(gg_held) OR NOT EXISTS (SELECT 1
+  FROM "WorkoutLog" AS t
+  WHERE t."id" = k) ORDER BY 1);
   INSERT INTO "WorkoutLog" ("id", "userId", "exerciseId", "date", "sets", "reps", "weight", "durationMinutes", "notes", "createdAt", "updatedAt")
   SELECT s."id", w."userId", s."exerciseId", w."date", s."sets", s."reps", s."weight", s."time", s."notes", s."createdAt", s."updatedAt"
   FROM "WorkoutExercise" AS s
@@ -147,6 +156,83 @@ CREATE TRIGGER "gaingrid_migrate_workout_log_w_del" AFTER DELETE ON "Workout" RE
 CREATE TRIGGER "gaingrid_migrate_workout_log_ins" AFTER INSERT ON "WorkoutExercise" REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "gaingrid_migrate"."workout_log_note"();
 CREATE TRIGGER "gaingrid_migrate_workout_log_upd" AFTER UPDATE ON "WorkoutExercise" REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "gaingrid_migrate"."workout_log_note"();
 CREATE TRIGGER "gaingrid_migrate_workout_log_del" AFTER DELETE ON "WorkoutExercise" REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION "gaingrid_migrate"."workout_log_note"();
+CREATE TABLE
+  IF NOT EXISTS "gaingrid_migrate"."workout_log_parents" (key text PRIMARY KEY);
+CREATE OR REPLACE FUNCTION "gaingrid_migrate"."workout_log_reverse"() RETURNS trigger LANGUAGE plpgsql AS $gg$ DECLARE gg_key text;
+  gg_old text;
+  gg_parent text;
+  gg_w text;
+  gg_noted text[];
+  BEGIN
+  IF TG_OP = 'INSERT' THEN gg_key := NEW."id";
+  SELECT w."id" INTO gg_parent
+  FROM "Workout" AS w
+  WHERE w."userId" = NEW."userId" AND w."date" = NEW."date" ORDER BY w."id" LIMIT 1;
+  IF gg_parent IS NULL THEN gg_parent := 'c' || substr(md5(random()::text || clock_timestamp()::text), 1, 24);
+  INSERT INTO "Workout" ("id", "userId", "date", "createdAt", "updatedAt") VALUES (gg_parent, NEW."userId", NEW."date", NEW."createdAt", NEW."updatedAt");
+  INSERT INTO "gaingrid_migrate"."workout_log_parents" (key) VALUES (gg_parent);
+  END IF;
+  INSERT INTO "WorkoutExercise" ("id", "workoutId", "exerciseId", "sets", "reps", "weight", "time", "notes", "createdAt", "updatedAt") VALUES (NEW."id", gg_parent, NEW."exerciseId", NEW."sets", NEW."reps", NEW."weight", NEW."durationMinutes", NEW."notes", NEW."createdAt", NEW."updatedAt")
+  ON CONFLICT ("id") DO NOTHING;
+  ELSE gg_key := OLD."id";
+  SELECT s."workoutId" INTO gg_old
+  FROM "WorkoutExercise" AS s
+  WHERE s."id" = OLD."id";
+  IF TG_OP = 'DELETE' THEN DELETE
+  FROM "WorkoutExercise"
+  WHERE "id" = OLD."id";
+  ELSIF gg_old IS NOT NULL THEN
+  IF NOT (NEW."userId" IS DISTINCT FROM OLD."userId" OR NEW."date" IS DISTINCT FROM OLD."date") OR EXISTS (SELECT 1
+  FROM "Workout" AS w
+  WHERE w."id" = gg_old AND w."userId" = NEW."userId" AND w."date" = NEW."date") THEN gg_parent := gg_old;
+  ELSE
+  SELECT w."id" INTO gg_parent
+  FROM "Workout" AS w
+  WHERE w."userId" = NEW."userId" AND w."date" = NEW."date" ORDER BY w."id" LIMIT 1;
+  IF gg_parent IS NULL THEN gg_parent := 'c' || substr(md5(random()::text || clock_timestamp()::text), 1, 24);
+  INSERT INTO "Workout" ("id", "userId", "date", "createdAt", "updatedAt") VALUES (gg_parent, NEW."userId", NEW."date", NEW."createdAt", NEW."updatedAt");
+  INSERT INTO "gaingrid_migrate"."workout_log_parents" (key) VALUES (gg_parent);
+  END IF;
+  END IF;
+  UPDATE "WorkoutExercise" AS s SET "workoutId" = gg_parent, "exerciseId" = CASE WHEN NEW."exerciseId" IS DISTINCT FROM OLD."exerciseId" THEN NEW."exerciseId"
+  ELSE s."exerciseId" END, "sets" = CASE WHEN NEW."sets" IS DISTINCT FROM OLD."sets" THEN NEW."sets"
+  ELSE s."sets" END, "reps" = CASE WHEN NEW."reps" IS DISTINCT FROM OLD."reps" THEN NEW."reps"
+  ELSE s."reps" END, "weight" = CASE WHEN NEW."weight" IS DISTINCT FROM OLD."weight" THEN NEW."weight"
+  ELSE s."weight" END, "time" = CASE WHEN NEW."durationMinutes" IS DISTINCT FROM OLD."durationMinutes" THEN NEW."durationMinutes"
+  ELSE s."time" END, "notes" = CASE WHEN NEW."notes" IS DISTINCT FROM OLD."notes" THEN NEW."notes"
+  ELSE s."notes" END, "createdAt" = CASE WHEN NEW."createdAt" IS DISTINCT FROM OLD."createdAt" THEN NEW."createdAt"
+  ELSE s."createdAt" END, "updatedAt" = CASE WHEN NEW."updatedAt" IS DISTINCT FROM OLD."updatedAt" THEN NEW."updatedAt"
+  ELSE s."updatedAt" END
+  WHERE s."id" = NEW."id" AND (s."workoutId" IS DISTINCT FROM gg_parent OR (NEW."exerciseId" IS DISTINCT FROM OLD."exerciseId" AND s."exerciseId" IS DISTINCT FROM NEW."exerciseId") OR (NEW."sets" IS DISTINCT FROM OLD."sets" AND s."sets" IS DISTINCT FROM NEW."sets") OR (NEW."reps" IS DISTINCT FROM OLD."reps" AND s."reps" IS DISTINCT FROM NEW."reps") OR (NEW."weight" IS DISTINCT FROM OLD."weight" AND s."weight" IS DISTINCT FROM NEW."weight") OR (NEW."durationMinutes" IS DISTINCT FROM OLD."durationMinutes" AND s."time" IS DISTINCT FROM NEW."durationMinutes") OR (NEW."notes" IS DISTINCT FROM OLD."notes" AND s."notes" IS DISTINCT FROM NEW."notes") OR (NEW."createdAt" IS DISTINCT FROM OLD."createdAt" AND s."createdAt" IS DISTINCT FROM NEW."createdAt") OR (NEW."updatedAt" IS DISTINCT FROM OLD."updatedAt" AND s."updatedAt" IS DISTINCT FROM NEW."updatedAt"));
+  END IF;
+  END IF;
+  FOR gg_w IN
+  SELECT DISTINCT x
+  FROM unnest(ARRAY[gg_old, gg_parent]) AS x
+  WHERE x IS NOT NULL LOOP
+  IF EXISTS (SELECT 1
+  FROM "gaingrid_migrate"."workout_log_parents"
+  WHERE key = gg_w) AND NOT EXISTS (SELECT 1
+  FROM "WorkoutExercise" AS s
+  WHERE s."workoutId" = gg_w) THEN DELETE
+  FROM "Workout"
+  WHERE "id" = gg_w;
+  DELETE
+  FROM "gaingrid_migrate"."workout_log_parents"
+  WHERE key = gg_w;
+  END IF;
+  END LOOP;
+  gg_noted := ARRAY[gg_key];
+  IF cardinality(gg_noted) > 0 THEN
+  PERFORM set_config('gaingrid_migrate.workout_log_keys', (coalesce(nullif(current_setting('gaingrid_migrate.workout_log_keys', true), ''), '{}')::text[] || gg_noted)::text, true);
+  IF current_setting('gaingrid_migrate.workout_log_armed', true) IS DISTINCT FROM 'on' THEN
+  PERFORM set_config('gaingrid_migrate.workout_log_armed', 'on', true);
+  INSERT INTO "gaingrid_migrate"."workout_log_commits" DEFAULT VALUES;
+  END IF;
+  END IF;
+  RETURN NULL;
+  END $gg$;
+CREATE TRIGGER "gaingrid_migrate_workout_log_rev" AFTER INSERT OR UPDATE OR DELETE ON "WorkoutLog" FOR EACH ROW WHEN (pg_trigger_depth() < 1 AND current_setting('gaingrid_migrate.workout_log_engine_writes', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION "gaingrid_migrate"."workout_log_reverse"();
 
 -- backfill: 2,000 source rows a batch, each batch its own transaction (`up` sends each batch's block on its own, pausing between batches as the throttle asks), then the rows a delete held when their batch ran
 INSERT INTO "gaingrid_migrate"."backfill" (name, rows_done, status, refresh, started_at, updated_at)
@@ -170,6 +256,7 @@ DO $gg$
   SET LOCAL jit = off;
   SET LOCAL enable_hashjoin = off;
   SET LOCAL enable_mergejoin = off;
+  SET LOCAL gaingrid_migrate.workout_log_engine_writes = 'on';
   EXECUTE $q$SELECT "id"
   FROM "WorkoutExercise"
   WHERE ("id" > $1 OR $1 IS NULL) ORDER BY "id" LIMIT 1 OFFSET $2$q$ INTO hi USING lo, 1999;
@@ -249,6 +336,7 @@ DO $gg$
   SET LOCAL jit = off;
   SET LOCAL enable_hashjoin = off;
   SET LOCAL enable_mergejoin = off;
+  SET LOCAL gaingrid_migrate.workout_log_engine_writes = 'on';
   INSERT INTO "WorkoutLog" ("id", "userId", "exerciseId", "date", "sets", "reps", "weight", "durationMinutes", "notes", "createdAt", "updatedAt")
   SELECT s."id" AS "id", w."userId" AS "userId", s."exerciseId" AS "exerciseId", w."date" AS "date", s."sets" AS "sets", s."reps" AS "reps", s."weight" AS "weight", s."time" AS "durationMinutes", s."notes" AS "notes", s."createdAt" AS "createdAt", s."updatedAt" AS "updatedAt"
   FROM "WorkoutExercise" AS s

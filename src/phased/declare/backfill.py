@@ -36,6 +36,22 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class Reverse:
+    """Writes through the target mirrored back into the source while both shapes exist: the inverse
+    of the backfill's mapping, so that the application that still reads the source sees them.
+
+    A target column mapped from a source column is written back to it, only when the write
+    changed it (a concurrent write through the source to another column is kept). The target
+    columns mapped from the parent choose the source row's parent: the first (by key) whose
+    columns equal them, else a new one, which the sync records as its own and deletes once no
+    source row is left in it. `new_parent` fills a new parent's other columns:
+    parent column -> target column.
+    """
+
+    new_parent: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Backfill:
     name: str
     source: str
@@ -44,6 +60,7 @@ class Backfill:
     key: str = "id"  # the source's key, copied into the target column of the same name
     parents: tuple[Parent, ...] = ()
     references: tuple[Reference, ...] = ()
+    reverse: Reverse | None = None  # two-way: the target's writes mirrored into the source (see Reverse)
     parent_columns: Mapping[str, tuple[str, ...]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -54,6 +71,22 @@ class Backfill:
             used[parent.alias] = tuple(sorted({e.split(".", 1)[1] for e in self.columns.values()
                                                if e.startswith(parent.alias + ".")}))
         object.__setattr__(self, "parent_columns", used)
+        if self.reverse is not None and len(self.parents) > 1:
+            raise ValueError(f"backfill {self.name}: a two-way sync supports one parent, not {len(self.parents)}")
+
+    @property
+    def written_back(self) -> dict[str, str]:
+        """Two-way: source column -> the target column it is written back from (the key aside)."""
+        return {e.split(".", 1)[1]: t for t, e in self.columns.items()
+                if e.startswith(SOURCE + ".") and t != self.key}
+
+    @property
+    def parent_match(self) -> dict[str, str]:
+        """Two-way: parent column -> the target column that must equal it, for the parent a target row picks."""
+        if not self.parents:
+            return {}
+        alias = self.parents[0].alias
+        return {e.split(".", 1)[1]: t for t, e in self.columns.items() if e.startswith(alias + ".")}
 
 
 q = quote  # the engine's one way to quote a name (declare/sql.py)

@@ -140,6 +140,11 @@ class Dialect:
     def drop_index(self, op, ctx, name: str, table: str) -> None:
         op.drop_index(name, table_name=table)
 
+    def lock_exclusive(self, table: str) -> str:
+        """The statement that keeps every other writer and reader off `table` until the transaction ends
+        (empty where one writer at a time is all the database has)."""
+        return ""
+
     def restore_archive(self, op, archive: str, archive_name: str, statement: str) -> None:
         """Run `statement` (it reads the archive), then drop the archive: only if the archive exists."""
         ctx = op.get_context()
@@ -213,6 +218,10 @@ class Dialect:
     has_schemas = False  # True: the engine's bookkeeping gets a schema of its own (else a name prefix)
     has_enum_types = False
     names_primary_keys = False  # True: a primary key's constraint name is part of the schema
+
+    # A new text key, unique without a sequence (for a parent row the reverse sync creates), as SQL:
+    # 'c' and 24 hex digits, the shape of Prisma's cuid() ids.
+    new_key = ""
 
     def namespace(self, name: str) -> Namespace:
         """Where the engine keeps its bookkeeping on this database (declare/namespace.py)."""

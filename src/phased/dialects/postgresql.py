@@ -152,6 +152,9 @@ class PostgreSQL(Dialect):
             for setting in timeouts.settings("blocking"):
                 op.execute(setting)
 
+    def lock_exclusive(self, table: str) -> str:
+        return f"LOCK TABLE {quote(table)} IN ACCESS EXCLUSIVE MODE"
+
     def restore_archive(self, op, archive: str, archive_name: str, statement: str) -> None:
         # One statement that also holds offline: restore only if an archive exists.
         op.execute(f"DO $gg$ BEGIN IF to_regclass({literal(archive)}) IS NOT NULL THEN "
@@ -199,6 +202,7 @@ class PostgreSQL(Dialect):
 
     def in_snapshot(self, conn: sa.Connection) -> sa.Connection:
         return conn.execution_options(isolation_level="REPEATABLE READ")
+    new_key = "'c' || substr(md5(random()::text || clock_timestamp()::text), 1, 24)"
     utc_now = "(now() AT TIME ZONE 'utc')"
     passes_over_held_rows = True
 

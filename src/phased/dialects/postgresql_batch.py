@@ -13,6 +13,7 @@ from __future__ import annotations
 from phased.declare.backfill import SOURCE, q
 from phased.declare.errors import NAMES
 from phased.dialects.backfill_sql import BackfillSQL
+from phased.dialects.postgresql_reverse import engine_writes as engine_writes_setting
 from phased.dialects.retry import Timeouts
 
 NOW = "(now() AT TIME ZONE 'utc')"  # the bookkeeping keeps naive UTC timestamps (PostgreSQL.utc_now)
@@ -33,6 +34,11 @@ def session_settings(timeouts: Timeouts) -> list[str]:
     """
     return [*timeouts.settings("batch", local=True), "SET LOCAL jit = off",
             "SET LOCAL enable_hashjoin = off", "SET LOCAL enable_mergejoin = off"]
+
+
+def engine_writes(sql: BackfillSQL) -> list[str]:
+    """A two-way sync does not mirror the batch's own target writes back into the source."""
+    return [f"SET LOCAL {engine_writes_setting(sql.b, sql.ns)} = 'on'"] if sql.b.reverse is not None else []
 
 
 def passed_over(sql: BackfillSQL, where: str) -> str:
@@ -58,7 +64,7 @@ def batch(sql: BackfillSQL, size: int, timeouts: Timeouts) -> str:
     return (
         "DECLARE lo text; hi text; done bigint; processed bigint; inserted bigint; again boolean; "
         f"BEGIN SELECT last_key, rows_done, refresh INTO lo, done, again FROM {checkpoint} WHERE name = '{b.name}'; "
-        + " ".join(s + ";" for s in session_settings(timeouts))
+        + " ".join(s + ";" for s in session_settings(timeouts) + engine_writes(sql))
         + f" EXECUTE {_quoted(boundary)} INTO hi USING lo, {size - 1}; "
         f"IF hi IS NULL THEN EXECUTE {_quoted(count)} INTO processed USING lo, hi; ELSE processed := {size}; END IF; "
         f"IF again THEN EXECUTE {_quoted(sql.lock_targets(where_t))} USING lo, hi; "
@@ -80,7 +86,7 @@ def revisit(sql: BackfillSQL, timeouts: Timeouts) -> str:
     where = f"{sql.source_key} IN (SELECT source_key FROM {pending} WHERE backfill = '{sql.b.name}')"
     quarantine = sql.quarantine(where)
     return (
-        "BEGIN " + " ".join(s + ";" for s in session_settings(timeouts))
+        "BEGIN " + " ".join(s + ";" for s in session_settings(timeouts) + engine_writes(sql))
         + f" {sql.insert_missing(where)};" + (f" {quarantine};" if quarantine else "")
         + f" DELETE FROM {pending} AS p WHERE p.backfill = '{sql.b.name}' AND ("
         f"EXISTS (SELECT 1 FROM {q(sql.b.target)} AS t WHERE t.{q(sql.b.key)} = p.source_key) OR "

@@ -12,6 +12,7 @@ from phased.declare.backfill import SOURCE, Backfill, Parent, q
 from phased.declare.namespace import Namespace
 from phased.dialects.backfill_sql import BackfillSQL
 from phased.dialects.base import Dialect
+from phased.dialects.postgresql_reverse import reverse_objects
 from phased.dialects.sync_objects import SyncObject, base_name, setting
 
 
@@ -79,7 +80,7 @@ def _settle(dialect: Dialect, b: Backfill, ns: Namespace) -> SyncObject:
     # Variables carry a prefix: PL/pgSQL would confuse a bare name with a column of the same name.
     settings = {"gg_keys": setting(b, ns, "keys"), **{f"gg_{p.alias}": setting(b, ns, p.alias) for p in b.parents}}
     declare = " ".join(f"{var} text[] := nullif(current_setting('{s}', true), '')::text[];"
-                       for var, s in settings.items()) + " gg_class int; gg_lock int;"
+                       for var, s in settings.items()) + " gg_class int; gg_lock int; gg_held text[];"
     # The commit-table row and the notes are this transaction's: spent here (a SET CONSTRAINTS
     # IMMEDIATE mid-transaction settles early, and later writes arm a new settle).
     spend = (f"DELETE FROM {_commits(b, ns)} WHERE id = NEW.id; "
@@ -95,6 +96,13 @@ def _settle(dialect: Dialect, b: Backfill, ns: Namespace) -> SyncObject:
     # sees every transaction that settled the same parents before this one.
     expand = (f"gg_keys := ARRAY(SELECT DISTINCT k FROM (SELECT unnest(gg_keys) {children}) AS a(k) "
               f"WHERE k IS NOT NULL ORDER BY 1);")
+    if b.reverse is not None:
+        # Two-way: a target row another transaction holds is that transaction's to settle at its
+        # own commit (postgresql_reverse.py says why); waiting for it could close a cycle.
+        key, target = q(b.key), q(b.target)
+        expand += (f" gg_held := ARRAY(SELECT t.{key}::text FROM {target} AS t WHERE t.{key} = ANY(gg_keys) "
+                   f"ORDER BY 1 FOR UPDATE SKIP LOCKED); gg_keys := ARRAY(SELECT k FROM unnest(gg_keys) AS k "
+                   f"WHERE k = ANY(gg_held) OR NOT EXISTS (SELECT 1 FROM {target} AS t WHERE t.{key} = k) ORDER BY 1);")
     mine = f"{SOURCE}.{q(b.key)} = ANY(gg_keys)"
     writes = [sql.upsert(mine), sql.forget("= ANY(gg_keys)"), sql.quarantine(mine), sql.unquarantine(mine),
               sql.forget_quarantine("= ANY(gg_keys)")]
@@ -127,5 +135,9 @@ def sync_objects(dialect: Dialect, b: Backfill, ns: Namespace) -> list[SyncObjec
         note_p = _note_parent(b, ns, p)
         out += [note_p, statement_trigger(f"{base}_{p.alias}_upd", p.table, "UPDATE", note_p),
                 statement_trigger(f"{base}_{p.alias}_del", p.table, "DELETE", note_p)]
-    return out + [statement_trigger(f"{base}_{event[:3].lower()}", b.source, event, note)
-                  for event in ("INSERT", "UPDATE", "DELETE")]
+    out += [statement_trigger(f"{base}_{event[:3].lower()}", b.source, event, note)
+            for event in ("INSERT", "UPDATE", "DELETE")]
+    if b.reverse is not None:
+        out += reverse_objects(b, ns, dialect.new_key,
+                               _note(setting(b, ns, "keys"), "ARRAY[gg_key]", _arm(b, ns)))
+    return out

@@ -34,6 +34,7 @@ class SQLite(Dialect):
     title = "SQLite"
     script_runner = "sqlite3 DATABASE < plan.sql"
     rebuilds_tables = True
+    new_key = "'c' || lower(hex(randomblob(12)))"
 
     def distinct(self, left: str, right: str) -> str:
         return f"{left} IS NOT {right}"
@@ -141,12 +142,19 @@ class SQLite(Dialect):
         return sync_objects(self, b, ns)
 
     def installed_sync(self, conn: sa.Connection, ns) -> dict[tuple[str, str], str]:
-        """SQLite keeps each trigger's CREATE statement as written: that is its identity."""
-        return {("trigger", name): sql for name, sql in conn.exec_driver_sql(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")}
+        """SQLite keeps each trigger's CREATE statement as written: that is its identity. A sync's
+        table (the toolkit's, by its prefix) is there or not."""
+        prefix = ns.table_name("")
+        return {("trigger" if kind == "trigger" else "table", name if kind == "trigger" else name[len(prefix):]):
+                sql if kind == "trigger" else "" for kind, name, sql in conn.exec_driver_sql(
+                    "SELECT type, name, sql FROM sqlite_master WHERE type = 'trigger' "
+                    "OR (type = 'table' AND substr(name, 1, ?) = ?)", (len(prefix), prefix))}
+
+    def sync_identity(self, o) -> str:
+        return o.create if o.kind == "trigger" else ""
 
     def drop_sync_object(self, o, ns) -> str:
-        return f"DROP TRIGGER IF EXISTS {quote(o.name)}"
+        return f"DROP {o.kind.upper()} IF EXISTS {quote(o.name) if o.kind == 'trigger' else o.ref(ns)}"
 
     def fingerprint(self, conn: sa.Connection, table: str, columns: list[str]) -> tuple[int, int]:
         cols = [quote(c) for c in columns]

@@ -5,6 +5,7 @@ from phased.declare.backfill import SOURCE, Backfill, q
 from phased.declare.namespace import Namespace
 from phased.dialects.backfill_sql import BackfillSQL
 from phased.dialects.base import Dialect
+from phased.dialects.sqlite_reverse import reverse_objects
 from phased.dialects.sync_objects import SyncObject, base_name
 
 
@@ -41,4 +42,6 @@ def sync_objects(dialect: Dialect, b: Backfill, ns: Namespace) -> list[SyncObjec
             trigger(f"{base}_{p.alias}_del", p.table, "DELETE",
                     f"{sql.forget(keys_where(orphans))};" + (f" {quarantine};" if quarantine else "")),
         ]
+    if b.reverse is not None:
+        out += reverse_objects(b, ns, dialect.new_key)
     return out

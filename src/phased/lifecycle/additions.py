@@ -76,6 +76,12 @@ def in_transaction(project: Project, ns: Namespace, phase: Phase, *, down: bool,
     return out
 
 
+def ending_syncs(project: Project, ns: Namespace, phase: Phase, *, now: Situation) -> list:
+    """Going down from `phase`: what removes the syncs that end with it, before its revision runs."""
+    _, retired = project.syncs_at(phase.number - 1)
+    return sync.changes(now.sync, ns, [], retired)
+
+
 def deferred_keys(project: Project, phase: Phase) -> list[tuple[str, str, str]]:
     """(key, step, statement) for each deferred key, in order: add NOT VALID where the engine adds it, then validate.
 

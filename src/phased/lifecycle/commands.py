@@ -358,7 +358,9 @@ class Migrator:
             if kind in ("up", "down"):
                 inflight.mark(conn, ns, phase.number, kind)
                 with rec.step("start" if kind == "up" else "rollback"):
-                    (self.executor.start if kind == "up" else self.executor.rollback)(conn, phase)
+                    reconciled = (self.executor.start if kind == "up" else self.executor.rollback)(conn, phase)
+                if reconciled:
+                    entry.details["reconciled"] = reconciled
             elif kind in ("undo", "redo"):
                 with rec.step(kind):
                     self.executor.revert_partial(conn, phase, down=kind == "undo")

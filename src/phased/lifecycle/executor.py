@@ -150,13 +150,15 @@ class Executor:
         alembic_bridge.stamp(cfg, phase.revision if down else self.project.phase(phase.number - 1).revision)
         self._apply(conn, phase, down=down)
 
-    def start(self, conn: sa.Connection, phase: Phase) -> None:
-        self._apply(conn, phase, down=False)
+    def start(self, conn: sa.Connection, phase: Phase) -> list[dict]:
+        return self._apply(conn, phase, down=False)
 
-    def rollback(self, conn: sa.Connection, phase: Phase) -> None:
-        self._apply(conn, phase, down=True)
+    def rollback(self, conn: sa.Connection, phase: Phase) -> list[dict]:
+        return self._apply(conn, phase, down=True)
 
-    def _apply(self, conn: sa.Connection, phase: Phase, *, down: bool) -> None:
+    def _apply(self, conn: sa.Connection, phase: Phase, *, down: bool) -> list[dict]:
+        """Run the phase's revision, up or down, with what the engine adds to it; returns what its
+        archives' restores reconciled (preserve.py), for the ledger."""
         arrive = self.project.phase(phase.number - 1) if down else phase
         ns = namespace_for(self.project, conn)
         conn.rollback()  # Alembic manages its own per-step transactions only on an idle connection
@@ -185,10 +187,22 @@ class Executor:
                                     timeouts=self.timeouts)
 
         def migrate() -> None:
-            if down:
-                alembic_bridge.downgrade(cfg, arrive.revision)
-            else:
+            cfg.attributes.pop("migrate.reconciled", None)
+            if not down:
                 alembic_bridge.upgrade(cfg, phase.revision)
+                return
+            # A sync this step ends goes first, in the step's transaction: it must not write a table
+            # the revision is about to archive and drop (its triggers would wait on the drop's lock
+            # while holding the app's rows, a cycle), nor miss a write made before the archive.
+            ending = additions.ending_syncs(self.project, ns, phase, now=additions.live(conn, ns))
+            conn.rollback()
+            if not ending:
+                alembic_bridge.downgrade(cfg, arrive.revision)
+                return
+            with conn.begin():  # Alembic then runs the revision inside it (no autocommit block allowed)
+                for statement in ending:
+                    additions.execute(conn, statement)
+                alembic_bridge.downgrade(cfg, arrive.revision)
 
         direction = "down" if down else "up"
         try:
@@ -200,3 +214,4 @@ class Executor:
                                f"{retry.first_line(exc)}; fix that, then run {cli(direction)} "
                                "again") from None
         self.support_indexes(conn, arrive, drops=True)  # a restored source table gets its index; an ended sync drops its own
+        return cfg.attributes.get("migrate.reconciled", [])

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from urllib.parse import quote, unquote
 from typing import Annotated
+from urllib.parse import quote, unquote
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Query, Response, status

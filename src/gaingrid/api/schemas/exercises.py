@@ -6,7 +6,6 @@ from pydantic import Field, field_validator
 
 from .common import Output, Page, UtcDatetime
 
-
 # The catalog's vocabulary (its "level"); what the difficulty filter accepts.
 DIFFICULTIES = ("beginner", "intermediate", "expert")
 

@@ -10,7 +10,6 @@ from gaingrid.service.schedule import is_timezone, zone_names
 
 from .common import Input, Int, Name, Number, Output, Patch, Text, UtcDatetime
 
-
 # An address as RFC 5322's dot-atom and RFC 1035's host names have it (no quoted local parts, no IP
 # literals), its local part at most 64 characters (RFC 5321).
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"

@@ -1,6 +1,7 @@
 """Phase 3, add_training_models: new tables TrainingPlan and Reminder.
 
-Down archives their rows, and a later up puts them back.
+Down archives their rows, and a later up puts them back, but not those whose user was
+deleted in between (counted in the ledger).
 """
 import sqlalchemy as sa
 from alembic import op
@@ -45,8 +46,9 @@ def upgrade() -> None:
         fk("Reminder_userId_fkey", "userId", "User"),
         fk("Reminder_trainingPlanId_fkey", "trainingPlanId", "TrainingPlan", ondelete="SET NULL"),
     )
-    preserve.restore("3", "TrainingPlan", PLAN)
-    preserve.restore("3", "Reminder", REMINDER)
+    # Not brought back: a plan or reminder whose user was deleted while the phase was down.
+    preserve.restore("3", "TrainingPlan", PLAN, requires={"userId": "User"})
+    preserve.restore("3", "Reminder", REMINDER, requires={"userId": "User"}, nulls={"trainingPlanId": "TrainingPlan"})
 
 
 def downgrade() -> None:

@@ -65,7 +65,7 @@ def upgrade() -> None:
                 batch.add_column(column)
             batch.create_foreign_key(FK, "TrainingPlan", ["trainingPlanId"], ["id"],
                                      ondelete="SET NULL", onupdate="CASCADE")
-    preserve.restore("4", "Exercise", NAMES, key="id")
+    preserve.restore("4", "Exercise", NAMES, key="id", nulls={"trainingPlanId": "TrainingPlan"})
 
 
 def downgrade() -> None:

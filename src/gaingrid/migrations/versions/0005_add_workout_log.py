@@ -5,8 +5,9 @@ transaction) and runs the backfill declared in gaingrid.phases. On
 PostgreSQL the two foreign keys are left out here and added by the engine
 after the backfill, NOT VALID and then validated (the phase's
 deferred_foreign_keys), so a million rows are checked in one pass instead of
-one by one. Down archives the rows (logs written through the new API have no
-legacy source), and a later up puts them back.
+one by one. Down archives the rows: every log is in WorkoutExercise too (the
+two-way sync), so the archive keeps what the legacy shape cannot hold (rating,
+mood), and a later up puts back the logs whose source still exists.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -46,7 +47,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="WorkoutLog_pkey"),
         *foreign_keys,
     )
-    preserve.restore("5", "WorkoutLog", LOG)
+    # Only logs whose WorkoutExercise still exists: one the legacy app deleted while the phase was
+    # down stays deleted (the backfill then refreshes the others from their source).
+    preserve.restore("5", "WorkoutLog", LOG, requires={"id": "WorkoutExercise"})
 
 
 def downgrade() -> None:

@@ -172,7 +172,7 @@ def parts(entry) -> list[str]:
 
 
 def test_the_ledger_times_each_part_of_each_step(db_url: str) -> None:
-    from tests.harness import behind_the_sync, legacy_database
+    from tests.harness import legacy_database
 
     migrator = legacy_database(db_url)
     migrator.up(to=5)
@@ -188,7 +188,7 @@ def test_the_ledger_times_each_part_of_each_step(db_url: str) -> None:
 def test_a_joined_recorder_is_given_every_step_the_ledger_records(db_url: str) -> None:
     """The seam a second history (Prisma's, say) plugs into: it sees each entry once the ledger holds it."""
     from phased.lifecycle.commands import Migrator
-    from tests.harness import behind_the_sync, legacy_database
+    from tests.harness import legacy_database
 
     class Collect:
         def __init__(self):

@@ -73,6 +73,8 @@ GAINGRID = Project(
     # PostgreSQL they live in a schema of their own): no phase's schema.
     foreign_tables=("_prisma_migrations", "gaingrid_service_*"),
     checks=(SchemaMatches(), ConstraintsValid(), LegacyUntouched()),
+    # The service rehashes a legacy bcrypt password at its first login (argon2id).
+    app_writes={"User": ("password", "updatedAt")},
     command="gaingrid migrate",
     title="GainGrid",
     version=gaingrid.__version__,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
 import sqlalchemy as sa
 
@@ -52,6 +52,9 @@ class Project:
     namespace: str
     foreign_tables: tuple[str, ...] = field(default=())  # other tools' tables: names or fnmatch patterns
     checks: tuple[Any, ...] = ()  # checks.Check: what must hold at every phase
+    # Legacy columns the application writes by design (e.g. a password rehashed at login): not
+    # drift, so the legacy fingerprint leaves them out. table -> columns.
+    app_writes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     command: str = "migrate"  # how the project's CLI runs the engine, for the next step an error names
     title: str = "Database"  # the project's name as people read it (reports)
     version: str = "0"  # the project's release, recorded in the ledger
@@ -84,6 +87,11 @@ class Project:
         retired_names = {name for p in self.phases[:number] for name in p.retires}
         active = [b for p in self.phases[:number] for b in p.backfills if b.name not in retired_names]
         return active, [b for b in declared if b not in active]
+
+    def mirrored_at(self, number: int) -> set[str]:
+        """The tables a two-way sync writes into while the database is at phase `number`: its source and parents."""
+        active, _ = self.syncs_at(number)
+        return {t for b in active if b.reverse is not None for t in (b.source, *(p.table for p in b.parents))}
 
     def phase(self, number: int) -> Phase:
         if not 1 <= number <= len(self.phases):

@@ -316,11 +316,24 @@ class Migrator:
         missing = ledger.load_baseline(conn, ns) is None
         conn.rollback()
         if missing:
-            columns = fingerprint.columns_at_phase(self.project, 1)
+            columns = fingerprint.legacy_columns(self.project)
             with conn.begin():
                 present = fingerprint.live_columns(conn, list(columns))
                 fp = fingerprint.take(conn, {t: columns[t] for t in present})
                 ledger.save_baseline(conn, ns, fp, read_state(self.project, conn).phase_number)
+
+    def _retake_baseline(self, conn: sa.Connection, tables: set[str]) -> None:
+        """After a two-way sync ends going down: what the new app wrote through it is now legacy data
+        by design, so the baseline of the tables it wrote moves to what they hold now."""
+        ns = namespace_for(self.project, conn)
+        with conn.begin():
+            baseline = ledger.load_baseline(conn, ns)
+            if baseline is None:
+                return
+            columns = fingerprint.legacy_columns(self.project)
+            present = fingerprint.live_columns(conn, sorted(tables & set(columns)))
+            baseline.update(fingerprint.take(conn, {t: columns[t] for t in present}))
+            ledger.save_baseline(conn, ns, baseline, read_state(self.project, conn).phase_number)
 
     def _timed(self, conn: sa.Connection, phase: Phase, kind: str, backup_used: str | None,
                batches: BatchSettings, on_backfill: BackfillCallback | None, run: str) -> StepResult:
@@ -379,6 +392,10 @@ class Migrator:
                 failed = next(c for c in check.checks if not (c.ok or c.warning))
                 raise MigrateError(f"phase {phase.label} {kind}: verification failed: {failed.name}: {failed.detail}; "
                                    f"see {cli('verify')}")
+            if downward:
+                ended = self.project.mirrored_at(phase.number) - self.project.mirrored_at(arrive.number)
+                if ended:
+                    self._retake_baseline(conn, ended)
             inflight.clear(conn, ns)
         return StepResult(phase, kind, entry.seconds, entry.rows_moved, verify_seconds)
 

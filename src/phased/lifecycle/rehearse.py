@@ -44,7 +44,7 @@ class Rehearsal:
 
 
 def _legacy_fingerprint(project: Project, url: sa.URL) -> fingerprint.Fingerprint:
-    columns = fingerprint.columns_at_phase(project, 1)
+    columns = fingerprint.legacy_columns(project)
     with engines.connection(url) as conn:
         present = fingerprint.live_columns(conn, list(columns))
         return fingerprint.take(conn, {t: columns[t] for t in present})

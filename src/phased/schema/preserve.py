@@ -76,15 +76,16 @@ def restore(label: str, table: str, columns: Sequence[str], *, key: str | None =
                      f'WHERE t.{quote(key)} = a.{quote(key)}')
     name = _namespace().table_name(f"archive_{label}_{table}")
     if not ctx.as_sql and sa.inspect(ctx.connection).has_table(name, schema=_namespace().schema):
-        _count(ctx, label, table, archive, requires, nulls)
+        _count(ctx, label, table, archive, requires, nulls, kept)
     dialects.of(ctx.dialect.name).restore_archive(op, archive, name, statement)
 
 
-def _count(ctx, label: str, table: str, archive: str, requires: dict[str, str], nulls: dict[str, str]) -> None:
+def _count(ctx, label: str, table: str, archive: str, requires: dict[str, str], nulls: dict[str, str],
+           kept: str) -> None:
     """What the restore leaves out or empties, for the ledger."""
     conn = ctx.connection
     counts = {f"dropped, {c} names no {t}": f"NOT ({_names(c, t)})" for c, t in requires.items()}
-    counts.update({f"emptied, {c} names no {t}": f"a.{quote(c)} IS NOT NULL AND NOT ({_names(c, t)})"
+    counts.update({f"emptied, {c} names no {t}": f"{kept} AND a.{quote(c)} IS NOT NULL AND NOT ({_names(c, t)})"
                    for c, t in nulls.items()})
     found = {what: conn.exec_driver_sql(f"SELECT count(*) FROM {archive} AS a WHERE {where}").scalar_one()
              for what, where in counts.items()}

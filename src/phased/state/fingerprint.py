@@ -36,6 +36,12 @@ def columns_at_phase(project: Project, phase: int) -> dict[str, list[str]]:
     return {t.name: [c.name for c in t.columns] for t in metadata_at_phase(project.metadata, phase).sorted_tables}
 
 
+def legacy_columns(project: Project) -> dict[str, list[str]]:
+    """The columns the legacy fingerprint covers: the first phase's, less those the app writes by design."""
+    return {t: [c for c in cols if c not in project.app_writes.get(t, ())]
+            for t, cols in columns_at_phase(project, 1).items()}
+
+
 def live_columns(conn: sa.Connection, tables: list[str]) -> dict[str, list[str]]:
     insp = sa.inspect(conn)
     present = set(insp.get_table_names())

@@ -1,6 +1,7 @@
 """Online migration under the real legacy app's load.
 
     python bench/online.py [--db postgresql|sqlite] [--rows 1000000] [--before 30] [--after 30] [--workers 8]
+                           [--round-trip]
 
 Builds a legacy (phase 1) database with about --rows WorkoutExercise rows,
 on a PostgreSQL server started with production durability (or a SQLite
@@ -10,6 +11,11 @@ the same shapes with Prisma's statements), the new app writes workout logs
 through the HTTP API, and `gaingrid migrate up` takes the database from
 phase 1 to 6 in the middle. Prints the before/during/after table, the
 outcomes, and PASS/FAIL per target. Exits 1 if a target fails.
+
+--round-trip: the new app logs in as users the legacy app writes for too (and
+edits and deletes their logs), and the middle is a round trip: `up`,
+`down --to 4`, `up`, `up --to 7`, `down --to 6`, each timed. The legacy app's
+writes at phase 7 fail by design (its table is gone) and are counted apart.
 """
 from __future__ import annotations
 
@@ -40,8 +46,10 @@ def legacy_database(url: str, rows: int, seed: int) -> int:
 
 
 def show(console: Console, report: online.Report, rows: int) -> None:
-    console.print(f"\n[bold]{report.database}[/], {rows:,} WorkoutExercise rows; `gaingrid migrate up` (phases 2–6) "
+    console.print(f"\n[bold]{report.database}[/], {rows:,} WorkoutExercise rows; `gaingrid migrate` "
                   f"took {report.migrate_seconds:.1f} s, exit {report.migrate_exit}")
+    for command, code, seconds in report.steps:
+        console.print(f"  gaingrid migrate {command}: exit {code}, {seconds:.1f} s", markup=False)
     table = Table("app", "window", "ops", "p50 ms", "p99 ms", "max ms", "p99 vs before")
     for app, windows in (("legacy (Prisma)" if report.database == "postgresql" else "legacy", report.legacy),
                          ("new (HTTP /logs)", report.new)):
@@ -68,7 +76,7 @@ def show(console: Console, report: online.Report, rows: int) -> None:
                   f"migration retries: {report.retries or 'none'}")
     for target, ok in report.targets.items():
         console.print(f"  {'[green]PASS[/]' if ok else '[red]FAIL[/]'}  {target}")
-    console.print("[dim]`gaingrid migrate up` said:[/]")
+    console.print("[dim]`gaingrid migrate` said:[/]")
     console.print("\n".join(line for line in report.migrate_output.splitlines() if "━" not in line), markup=False)
 
 
@@ -80,6 +88,7 @@ def main() -> None:
     parser.add_argument("--after", type=float, default=30)
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--round-trip", action="store_true", help="up, down --to 4, up, up --to 7, down --to 6")
     args = parser.parse_args()
     console = Console()
     with tempfile.TemporaryDirectory(prefix="gaingrid-online-") as tmp:
@@ -96,8 +105,10 @@ def _run(console: Console, url: str, args: argparse.Namespace, tmp: str) -> onli
     console.print(f"building a legacy database with about {args.rows:,} WorkoutExercise rows …")
     rows = legacy_database(url, args.rows, args.seed)
     console.print(f"{rows:,} rows; load {args.before:g} s before, during `migrate up`, {args.after:g} s after …")
+    commands = [("up",), ("down", "--to", "4", "--yes"), ("up",), ("up", "--to", "7"),
+                ("down", "--to", "6", "--yes")] if args.round_trip else None
     report = online.run(url, before=args.before, after=args.after, workers=args.workers, seed=args.seed,
-                        backup_dir=f"{tmp}/backups")
+                        backup_dir=f"{tmp}/backups", commands=commands, shared=args.round_trip)
     show(console, report, rows)
     return report
 

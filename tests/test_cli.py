@@ -532,7 +532,7 @@ def test_up_to_7_then_down_to_6_keeps_the_legacy_rows(db_url):
     assert shape(db_url) == expected(db_url, 7)
     assert "state: at phase 7 cleanup_old_workout_models" in succeeded(gg("status", url=db_url))
 
-    assert "phase 7 cleanup_old_workout_models down: ok" in succeeded(gg("down", "--to", "6", url=db_url))
+    assert "phase 7 cleanup_old_workout_models down: ok" in succeeded(gg("down", "--to", "6", "--yes", url=db_url))
     assert revision(db_url) == "0006_add_performance_indexes"
     assert shape(db_url) == expected(db_url, 6)
     assert query(db_url, 'SELECT "id", "workoutId", "exerciseId", "sets", "reps", "weight" FROM "WorkoutExercise"') == [
@@ -574,3 +574,20 @@ def test_the_console_script_exits_non_zero_with_one_line(tmp_path):
     assert line.startswith("error: cannot connect to postgresql://u:***@127.0.0.1:1/x")
     assert SECRET not in proc.stdout + proc.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_down_says_what_it_will_do_with_row_counts_and_asks_first(sqlite_url):
+    from tests.harness import legacy_database
+
+    migrator = legacy_database(sqlite_url)
+    migrator.up(to=6)
+    logs = migrator.backfills()[0].done
+    asked = gg("down", "--to", "4", url=sqlite_url)  # no terminal to answer on: refused, nothing changed
+    assert asked.exit_code == 1 and asked.stderr.splitlines() == [
+        "error: down asks before it changes anything, and no one can answer here: rerun with --yes to go ahead"]
+    said = flat(asked.stdout)
+    assert f"phase 5 add_workout_log down: {logs:,} WorkoutLog rows stay in WorkoutExercise for the legacy app" in said
+    assert "phase 6 add_performance_indexes down: schema only, no rows move" in said
+    assert migrator.status().phase_number == 6
+    assert "phase 5 add_workout_log down: ok" in succeeded(gg("down", "--to", "4", "--yes", url=sqlite_url))
+    assert migrator.status().phase_number == 4

@@ -110,3 +110,21 @@ def test_a_password_rehashed_at_login_is_not_drift(db_url: str) -> None:
         assert [f.split(":")[0] for f in failures(migrator)] == ["legacy data untouched"]
     finally:
         engine.dispose()
+
+
+def test_the_reverse_sync_missing_fails_verification(db_url: str) -> None:
+    migrator = legacy_database(db_url)
+    migrator.up(to=6)
+    engine = engine_for(migrator)
+    try:
+        trigger = "gaingrid_migrate_workout_log_rev"
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f'DROP TRIGGER "{trigger}" ON "WorkoutLog"')
+            else:
+                trigger += "_upd"
+                conn.exec_driver_sql(f'DROP TRIGGER "{trigger}"')
+        (failed,) = [c for c in migrator.verify().checks if not (c.ok or c.warning)]
+        assert failed.name == "workout_log: sync installed" and trigger in failed.detail
+    finally:
+        engine.dispose()

@@ -212,7 +212,11 @@ CREATE OR REPLACE FUNCTION "gaingrid_migrate"."workout_log_reverse"() RETURNS tr
   WHERE x IS NOT NULL LOOP
   IF EXISTS (SELECT 1
   FROM "gaingrid_migrate"."workout_log_parents"
-  WHERE key = gg_w) AND NOT EXISTS (SELECT 1
+  WHERE key = gg_w) THEN
+  PERFORM 1
+  FROM "Workout"
+  WHERE "id" = gg_w FOR UPDATE SKIP LOCKED;
+  IF FOUND AND NOT EXISTS (SELECT 1
   FROM "WorkoutExercise" AS s
   WHERE s."workoutId" = gg_w) THEN DELETE
   FROM "Workout"
@@ -220,6 +224,7 @@ CREATE OR REPLACE FUNCTION "gaingrid_migrate"."workout_log_reverse"() RETURNS tr
   DELETE
   FROM "gaingrid_migrate"."workout_log_parents"
   WHERE key = gg_w;
+  END IF;
   END IF;
   END LOOP;
   gg_noted := ARRAY[gg_key];
@@ -236,8 +241,7 @@ CREATE TRIGGER "gaingrid_migrate_workout_log_rev" AFTER INSERT OR UPDATE OR DELE
 
 -- backfill: 2,000 source rows a batch, each batch its own transaction (`up` sends each batch's block on its own, pausing between batches as the throttle asks), then the rows a delete held when their batch ran
 INSERT INTO "gaingrid_migrate"."backfill" (name, rows_done, status, refresh, started_at, updated_at)
-  SELECT 'workout_log', 0, 'running', EXISTS (SELECT 1
-  FROM "WorkoutLog"), (now() AT TIME ZONE 'utc'), (now() AT TIME ZONE 'utc')
+  SELECT 'workout_log', 0, 'running', FALSE, (now() AT TIME ZONE 'utc'), (now() AT TIME ZONE 'utc')
   WHERE true
   ON CONFLICT (name) DO NOTHING;
 DO $gg$

@@ -318,8 +318,7 @@ CREATE TRIGGER "gaingrid_migrate_workout_log_rev_del" AFTER DELETE ON "WorkoutLo
 -- backfill: `up` runs these statements once per keyset range of 2,000 source rows, each range its own transaction; here for every row at once
 BEGIN IMMEDIATE;
 INSERT INTO "gaingrid_migrate_backfill" (name, rows_done, status, refresh, started_at, updated_at)
-  SELECT 'workout_log', 0, 'running', EXISTS (SELECT 1
-  FROM "WorkoutLog"), CURRENT_TIMESTAMP, CURRENT_TIMESTAMP
+  SELECT 'workout_log', 0, 'running', FALSE, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP
   WHERE true
   ON CONFLICT (name) DO NOTHING;
 INSERT INTO "WorkoutLog" ("id", "userId", "exerciseId", "date", "sets", "reps", "weight", "durationMinutes", "notes", "createdAt", "updatedAt")

@@ -103,6 +103,9 @@ async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
         return JSONResponse({"detail": "the change conflicts with data that already exists"}, status_code=409)
     if isinstance(exc, DataError):
         return JSONResponse({"detail": "a value is out of range for the database"}, status_code=422)
+    if getattr(exc.orig, "sqlstate", None) in ("42P01", "42703"):  # a table or column a migration step just removed
+        log.warning("phase changed under %s %s: %s", request.method, request.url.path, str(exc.orig).splitlines()[0])
+        return JSONResponse({"detail": "the database's phase changed under this request; try again"}, status_code=503)
     if isinstance(exc, (OperationalError, InterfaceError)):
         log.warning("database unavailable: %s", str(exc.orig or exc).splitlines()[0])
         return JSONResponse({"detail": "the database is unavailable; try again shortly"}, status_code=503)

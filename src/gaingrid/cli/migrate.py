@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -178,9 +179,22 @@ def quarantine(database_url: DatabaseUrl = None,
 @migrate_app.command()
 @one_line_errors
 def down(to: Annotated[int, typer.Option("--to", help="The phase to go back to (1 or more).")],
-         database_url: DatabaseUrl = None) -> None:
-    """Reverse applied phases down to --to N, archiving what is dropped."""
-    results = migrator_for(database_url, report=_said).down(to, on_step=lambda r: reporting.print_step(console, r))
+         database_url: DatabaseUrl = None,
+         yes: Annotated[bool, typer.Option("--yes", help="Go ahead without asking (after printing what it will do).")]
+         = False) -> None:
+    """Reverse applied phases down to --to N, archiving what is dropped: prints what it will archive,
+    rebuild or keep, with row counts, and asks first unless --yes."""
+    migrator = migrator_for(database_url, report=_said)
+    preview = migrator.down_preview(to)
+    for line in preview:
+        console.print(line, soft_wrap=True)
+    if preview and not yes:
+        if not sys.stdin.isatty():
+            raise MigrateError("down asks before it changes anything, and no one can answer here: "
+                               "rerun with --yes to go ahead")
+        if not typer.confirm(f"go down to phase {to}?"):
+            raise MigrateError("down cancelled: nothing was changed")
+    results = migrator.down(to, on_step=lambda r: reporting.print_step(console, r))
     if not results:
         console.print("nothing to do: the database is already at that phase")
 

@@ -95,7 +95,7 @@ class Timeline:
 
 
 def _args(command: str, extra: tuple[str, ...] = ()) -> list[str]:
-    base = ["migrate", "up", "--no-backup"] if command == "up" else ["migrate", "down", "--to", "4"]
+    base = ["migrate", "up", "--no-backup"] if command == "up" else ["migrate", "down", "--to", "4", "--yes"]
     return base + list(extra if command == "up" else ())
 
 

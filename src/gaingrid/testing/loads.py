@@ -29,11 +29,14 @@ from pathlib import Path
 
 import httpx
 
+from gaingrid.data.demo_pools import DEMO_ACCOUNTS, DEMO_PASSWORD
+
 from .net import free_port
 
 LEGACY_APP = Path(__file__).parent / "legacy_app"
 APPLICATION_NAME = "gaingrid-legacy-app"  # how the harness finds the app's sessions in pg_stat_activity
 RACE = "race: row deleted by another worker"
+RETIRED = "retired: the legacy table is gone (phase 7)"
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,12 @@ class PrismaLegacyApp:
 
 # -- SQLite: the same shapes, the statements Prisma sends -------------------------------
 
+# The workouts of the demo accounts, which the new app's load logs in as: both apps write them.
+SHARED_USERS_WORKOUTS = ('JOIN "User" u ON u.id = w."userId" AND u.email IN '
+                         "('demo1@example.com', 'demo2@example.com', 'demo3@example.com') "
+                         'LEFT JOIN "WorkoutExercise" s ON s."workoutId" = w.id')
+
+
 def _ts(when: datetime) -> str:
     return when.strftime("%Y-%m-%d %H:%M:%S.%f")
 
@@ -170,8 +179,9 @@ class SqliteLegacyApp(_WorkerThreads):
 
     def start(self) -> None:
         conn = self._connect()
-        for wid, eid in conn.execute('SELECT w.id, s.id FROM (SELECT id FROM "Workout" ORDER BY random() LIMIT 4000) w '
-                                     'LEFT JOIN "WorkoutExercise" s ON s."workoutId" = w.id'):
+        for wid, eid in conn.execute(f'SELECT w.id, s.id FROM (SELECT id FROM "Workout" ORDER BY random() LIMIT 4000) w '
+                                     'LEFT JOIN "WorkoutExercise" s ON s."workoutId" = w.id '
+                                     f'UNION SELECT w.id, s.id FROM "Workout" w {SHARED_USERS_WORKOUTS}'):
             self._workouts.setdefault(wid, []).extend([eid] if eid else [])
         self._users = [r[0] for r in conn.execute('SELECT id FROM "User" ORDER BY random() LIMIT 500')]
         self._exercises = [r[0] for r in conn.execute('SELECT id FROM "Exercise" ORDER BY random() LIMIT 200')]
@@ -209,7 +219,8 @@ class SqliteLegacyApp(_WorkerThreads):
             except sqlite3.Error as exc:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
-                err, msg = ("database locked" if "locked" in str(exc) else "other"), str(exc)
+                err, msg = ("database locked" if "locked" in str(exc) else RETIRED if "no such table" in str(exc)
+                            else "other"), str(exc)
             self._record(Op(t, (time.perf_counter() - started) * 1000, op, err, msg), rng)
         conn.close()
 
@@ -285,9 +296,12 @@ class NewApp(_WorkerThreads):
 
     UNAVAILABLE = "unavailable: logs need phase 5"
 
-    def __init__(self, url: str, exercises: list[str], *, workers: int = 2, think_ms: int = 50, seed: int = 2) -> None:
+    def __init__(self, url: str, exercises: list[str], *, workers: int = 2, think_ms: int = 50, seed: int = 2,
+                 shared: bool = False) -> None:
+        """`shared`: the workers log in as the demo accounts, whose workouts the legacy load writes too,
+        and edit and delete the logs they list, not only their own."""
         super().__init__(workers, think_ms, seed)
-        self.url, self.exercises = url, exercises
+        self.url, self.exercises, self.shared = url, exercises, shared
         self._server: subprocess.Popen | None = None
         self.created: set[str] = set()  # ids of logs this app wrote: they have no legacy source
 
@@ -315,10 +329,13 @@ class NewApp(_WorkerThreads):
             if time.monotonic() > deadline or self._server.poll() is not None:
                 raise RuntimeError(f"gaingrid serve did not start: {self._server.stderr.read()[-500:] if self._server.poll() is not None else 'timeout'}")
             time.sleep(0.2)
-        for _ in range(self.workers):
+        for n in range(self.workers):
             client = httpx.Client(base_url=base, timeout=30)
-            email, password = f"load-{uuid.uuid4().hex[:8]}@example.com", uuid.uuid4().hex
-            _until_served(lambda: client.post("/auth/register", json={"email": email, "password": password}))
+            if self.shared and n < len(DEMO_ACCOUNTS):  # a user the legacy app writes for too
+                email, password = DEMO_ACCOUNTS[n][0], DEMO_PASSWORD
+            else:
+                email, password = f"load-{uuid.uuid4().hex[:8]}@example.com", uuid.uuid4().hex
+                _until_served(lambda: client.post("/auth/register", json={"email": email, "password": password}))
             token = _until_served(lambda: client.post("/auth/login", json={"email": email, "password": password})).json()
             client.headers["Authorization"] = f"Bearer {token['accessToken']}"
             self._spawn(client)
@@ -338,7 +355,7 @@ class NewApp(_WorkerThreads):
             err = msg = None
             try:
                 response = self._call(client, rng, op, mine)
-                if response is not None and response.status_code == 503 and "need phase" in response.text:
+                if response is not None and response.status_code == 503 and "phase" in response.text:
                     err = self.UNAVAILABLE
                 elif response is not None and response.status_code >= 400:
                     err, msg = f"HTTP {response.status_code}", response.text[:200]
@@ -357,10 +374,19 @@ class NewApp(_WorkerThreads):
                     self.created.add(mine[-1])
             return r
         if op == "edit":
-            return client.patch(f"/logs/{rng.choice(mine)}", json={"reps": rng.randrange(1, 13)})
+            log = rng.choice(mine)
+            r = client.patch(f"/logs/{log}", json={"reps": rng.randrange(1, 13), "rating": rng.randrange(1, 6)})
+            if r.status_code == 404:  # deleted by the other app in between
+                mine.remove(log)
+                return None
+            return r
         if op == "delete":
-            return client.delete(f"/logs/{mine.pop(rng.randrange(len(mine)))}")
-        return client.get("/logs", params={"limit": 20})
+            r = client.delete(f"/logs/{mine.pop(rng.randrange(len(mine)))}")
+            return None if r.status_code == 404 else r  # deleted by the other app in between
+        r = client.get("/logs", params={"limit": 20})
+        if self.shared and r.status_code == 200:  # what the legacy app wrote becomes ours to edit too
+            mine.extend(i["id"] for i in r.json()["items"][:5] if i["id"] not in mine)
+        return r
 
 
 def _until_served(call, patience: float = 20.0) -> httpx.Response:

@@ -162,8 +162,10 @@ class BackfillSQL:
         """The checkpoint row, if the backfill has none yet. `refresh`: the target already had rows
         (restored from an archive), so batches also bring those up to date."""
         now = self.sql.utc_now
+        # A two-way sync's restored rows are restored already mapped (preserve.restore_mapped): none to refresh.
+        refresh = "FALSE" if self.b.reverse is not None else f"EXISTS (SELECT 1 FROM {q(self.b.target)})"
         return (f"INSERT INTO {self.ns.qualified('backfill')} (name, rows_done, status, refresh, started_at, "
-                f"updated_at) SELECT '{self.b.name}', 0, 'running', EXISTS (SELECT 1 FROM {q(self.b.target)}), "
+                f"updated_at) SELECT '{self.b.name}', 0, 'running', {refresh}, "
                 f"{now}, {now} WHERE true ON CONFLICT (name) DO NOTHING")
 
     def range_where(self, lo: bool, hi: bool, alias: str = SOURCE) -> str:

@@ -140,6 +140,11 @@ class Dialect:
     def drop_index(self, op, ctx, name: str, table: str) -> None:
         op.drop_index(name, table_name=table)
 
+    def lock_writes(self, table: str) -> str:
+        """The statement that makes `table`'s writers wait until the transaction ends, readers not
+        (empty where one writer at a time is all the database has)."""
+        return ""
+
     def lock_exclusive(self, table: str) -> str:
         """The statement that keeps every other writer and reader off `table` until the transaction ends
         (empty where one writer at a time is all the database has)."""

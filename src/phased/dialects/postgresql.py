@@ -152,6 +152,9 @@ class PostgreSQL(Dialect):
             for setting in timeouts.settings("blocking"):
                 op.execute(setting)
 
+    def lock_writes(self, table: str) -> str:
+        return f"LOCK TABLE {quote(table)} IN SHARE ROW EXCLUSIVE MODE"
+
     def lock_exclusive(self, table: str) -> str:
         return f"LOCK TABLE {quote(table)} IN ACCESS EXCLUSIVE MODE"
 

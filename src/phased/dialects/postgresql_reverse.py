@@ -70,10 +70,13 @@ def reverse_objects(b: Backfill, ns: Namespace, new_key: str, note: str) -> list
     # columns a legacy write just changed, which the settle then carries into the target).
     moved = " OR ".join(f"NEW.{q(t)} IS DISTINCT FROM OLD.{q(t)}" for t in b.parent_match.values())
     in_place = f"NOT ({moved}) OR EXISTS (SELECT 1 FROM {par} AS w WHERE w.{pk} = gg_old AND {match})"
+    # A parent is deleted only if no one else holds it (a legacy insert into it holds its key): lock it
+    # without waiting, then look again, in a fresh snapshot. Held, it stays, empty, for a later write.
     vacate = (f"FOR gg_w IN SELECT DISTINCT x FROM unnest(ARRAY[gg_old, gg_parent]) AS x WHERE x IS NOT NULL LOOP "
-              f"IF EXISTS (SELECT 1 FROM {parents} WHERE key = gg_w) AND NOT EXISTS "
-              f"(SELECT 1 FROM {src} AS s WHERE s.{on} = gg_w) THEN "
-              f"DELETE FROM {par} WHERE {pk} = gg_w; DELETE FROM {parents} WHERE key = gg_w; END IF; END LOOP;")
+              f"IF EXISTS (SELECT 1 FROM {parents} WHERE key = gg_w) THEN "
+              f"PERFORM 1 FROM {par} WHERE {pk} = gg_w FOR UPDATE SKIP LOCKED; "
+              f"IF FOUND AND NOT EXISTS (SELECT 1 FROM {src} AS s WHERE s.{on} = gg_w) THEN "
+              f"DELETE FROM {par} WHERE {pk} = gg_w; DELETE FROM {parents} WHERE key = gg_w; END IF; END IF; END LOOP;")
     body = (
         f"IF TG_OP = 'INSERT' THEN gg_key := NEW.{key}; {pick} {insert} "
         f"ELSE gg_key := OLD.{key}; SELECT s.{on} INTO gg_old FROM {src} AS s WHERE s.{key} = OLD.{key}; "

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from phased import dialects
 from phased.declare.errors import NAMES, MigrateError, Names, cli
 from phased.declare.phase import Phase, Project
+from phased.declare.sql import quote
 from phased.dialects import engines, retry
 from phased.lifecycle.executor import Executor
 from phased.lifecycle.planner import Planner
@@ -28,7 +29,7 @@ from phased.movement.batches import DEFAULT_BATCH_SIZE, BackfillProgress, BatchS
 from phased.movement.throttle import Throttle
 from phased.schema import alembic_bridge
 from phased.state import fingerprint, inflight, ledger
-from phased.state.state import DatabaseState, namespace_for, read_state
+from phased.state.state import DatabaseState, expected_shape, namespace_for, read_state
 from phased.verification.parallel import default_jobs
 from phased.verification.verify import Verification, preflight
 from phased.verification.verify import verify as run_checks
@@ -131,6 +132,38 @@ class Migrator:
             with self._connect() as conn:
                 state = read_state(self.project, conn)
         return self._plan(state, to, down=down)
+
+    def down_preview(self, to: int) -> list[str]:
+        """What `down --to` would do to the data, phase by phase, with row counts: what each step
+        archives (and a later up restores), what it rebuilds, and what the two-way syncs it ends keep."""
+        with self._connect() as conn:
+            plan = self._plan(read_state(self.project, conn), to, down=True)
+            insp = sa.inspect(conn)
+            present = set(insp.get_table_names())
+
+            def rows(table: str) -> int:
+                return conn.exec_driver_sql(f"SELECT count(*) FROM {quote(table)}").scalar_one() if table in present else 0
+
+            lines = []
+            for phase in plan.steps:
+                old = expected_shape(self.project, phase, conn.dialect).tables
+                new = expected_shape(self.project, self.project.phase(phase.number - 1), conn.dialect).tables
+                what = []
+                for b in (b for b in self.project.syncs_at(phase.number)[0] if b.reverse is not None
+                          and b not in self.project.syncs_at(phase.number - 1)[0]):
+                    what.append(f"{rows(b.target):,} {b.target} rows stay in {b.source} for the legacy app (two-way "
+                                f"sync); what only {b.target} holds is archived")
+                what += [f"archive {t} ({rows(t):,} rows)" for t in sorted(old.keys() - new.keys())]
+                what += [f"archive {t}.{', '.join(sorted(old[t].columns.keys() - new[t].columns.keys()))} "
+                         f"({rows(t):,} rows)" for t in sorted(old.keys() & new.keys())
+                         if old[t].columns.keys() - new[t].columns.keys()]
+                retired = {b.source: b.target for b in self.project.syncs_at(phase.number)[1]
+                           if b not in self.project.syncs_at(phase.number - 1)[1]}
+                what += [f"rebuild {t} from {retired[t]} as it is now ({rows(retired[t]):,} rows)" if t in retired
+                         else f"restore {t}" for t in sorted(new.keys() - old.keys())]
+                lines.append(f"phase {phase.label} down: " + ("; ".join(what) or "schema only, no rows move"))
+            conn.rollback()
+            return lines
 
     def render_sql(self, plan: Plan, *, batch_size: int = DEFAULT_BATCH_SIZE) -> str:
         """The SQL `up`/`down` would run for `plan`, rendered offline, runnable as it stands."""

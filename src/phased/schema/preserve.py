@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from phased import dialects
-from phased.declare.backfill import Backfill
+from phased.declare.backfill import Backfill, expr
 from phased.declare.namespace import Namespace
 from phased.declare.sql import quote
 
@@ -41,11 +41,18 @@ def _cols(columns: Sequence[str]) -> str:
 
 
 def save(label: str, table: str, columns: Sequence[str]) -> None:
-    """Copy `columns` of every row of `table` into the archive (label, table)."""
+    """Copy `columns` of every row of `table` into the archive (label, table).
+
+    Locks first in the order the application takes them, parents before children: the tables
+    `table`'s keys point at (a drop needs them too), then `table` itself."""
+    ctx = op.get_context()
     archive = _archive(label, table)
-    lock = dialects.of(op.get_context().dialect.name).lock_exclusive(table)
-    if lock:
-        op.execute(lock)
+    dialect = dialects.of(ctx.dialect.name)
+    declared = ctx.config.attributes["migrate.project"].metadata.tables.get(table)
+    parents = sorted({fk.column.table.name for fk in declared.foreign_keys}) if declared is not None else []
+    for lock in [*(dialect.lock_writes(p) for p in parents), dialect.lock_exclusive(table)]:
+        if lock:
+            op.execute(lock)
     op.execute(f"DROP TABLE IF EXISTS {archive}")
     op.execute(f'CREATE TABLE {archive} AS SELECT {_cols(columns)} FROM {quote(table)}')
 
@@ -95,6 +102,35 @@ def _count(ctx, label: str, table: str, archive: str, requires: dict[str, str], 
             {"archive": label, "table": table, **found})
 
 
+def restore_mapped(label: str, backfill: Backfill, columns: Sequence[str]) -> None:
+    """Put a two-way sync's archived target rows back, each as its source row maps it now (the
+    archive supplies only the columns the source cannot hold), and only those whose source row
+    still exists: one deleted while the step was reversed is not brought back (counted).
+
+    Rows are up to date as restored (the source's writers wait for the transaction, which installs
+    the sync), so the backfill's batches need not refresh them; and they must not: a batch's row locks
+    would make the settle leave rows to it (postgresql_reverse.py)."""
+    ctx = op.get_context()
+    b = backfill
+    # Writers of the source wait from here to the commit (the sync installed in this transaction takes
+    # the same lock): a write not yet committed when the rows are read would reach neither them nor
+    # the sync's notes, which start with its triggers.
+    for table in (b.source, *(p.table for p in b.parents)):
+        lock = dialects.of(ctx.dialect.name).lock_writes(table)
+        if lock:
+            op.execute(lock)
+    joins = " ".join(f"JOIN {quote(p.table)} AS {p.alias} ON {p.alias}.{quote(p.key)} = s.{quote(p.on)}"
+                     for p in b.parents)
+    values = [expr(b.columns[c]) if c in b.columns else f"a.{quote(c)}" for c in columns]
+    archive = _archive(label, b.target)
+    statement = (f"INSERT INTO {quote(b.target)} ({_cols(columns)}) SELECT {', '.join(values)} FROM {archive} AS a "
+                 f"JOIN {quote(b.source)} AS s ON s.{quote(b.key)} = a.{quote(b.key)} {joins}")
+    name = _namespace().table_name(f"archive_{label}_{b.target}")
+    if not ctx.as_sql and sa.inspect(ctx.connection).has_table(name, schema=_namespace().schema):
+        _count(ctx, label, b.target, archive, {b.key: b.source}, {}, "TRUE")
+    dialects.of(ctx.dialect.name).restore_archive(op, archive, name, statement)
+
+
 def rebuild_source(label: str, backfill: Backfill) -> None:
     """Going back past a two-way sync's end: rebuild its source from the target as it is now (the
     reverse of the backfill, set-based), not from the archive taken when the source was dropped, so
@@ -103,6 +139,9 @@ def rebuild_source(label: str, backfill: Backfill) -> None:
     """
     ctx = op.get_context()
     p, b = backfill.parents[0], backfill
+    lock = dialects.of(ctx.dialect.name).lock_writes(b.target)  # until the sync, installed next, takes over
+    if lock:
+        op.execute(lock)
     tgt, par, pk = quote(b.target), quote(p.table), quote(p.key)
     match = " AND ".join(f"w.{quote(pc)} = l.{quote(tc)}" for pc, tc in b.parent_match.items())
     new = b.reverse.new_parent if b.reverse else {}

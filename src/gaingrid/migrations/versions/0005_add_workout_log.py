@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from gaingrid.migrations.prisma import TIMESTAMP, created_at, fk, updated_at
+from gaingrid.phases import WORKOUT_LOG
 from phased.schema import ddl, preserve
 
 revision = "0005_add_workout_log"
@@ -47,9 +48,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="WorkoutLog_pkey"),
         *foreign_keys,
     )
-    # Only logs whose WorkoutExercise still exists: one the legacy app deleted while the phase was
-    # down stays deleted (the backfill then refreshes the others from their source).
-    preserve.restore("5", "WorkoutLog", LOG, requires={"id": "WorkoutExercise"})
+    # Only logs whose WorkoutExercise still exists, as it maps them now: one the legacy app deleted
+    # while the phase was down stays deleted, one it edited comes back edited.
+    preserve.restore_mapped("5", WORKOUT_LOG, LOG)
 
 
 def downgrade() -> None:

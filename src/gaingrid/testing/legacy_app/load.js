@@ -41,6 +41,9 @@ function classify(e) {
   if (e.code === 'P2025' || /No record was found|Record to (update|delete) (not found|does not exist)/.test(msg)) {
     return ['race: row deleted by another worker', last]
   }
+  if (e.code === 'P2021' || /does not exist in the current database/.test(msg)) {
+    return ['retired: the legacy table is gone (phase 7)', last]
+  }
   if (/deadlock detected/.test(msg) || e.code === 'P2034') return ['deadlock', last]
   if (/lock timeout|canceling statement due to/.test(msg)) return ['lock timeout', last]
   if (/could not serialize/.test(msg)) return ['serialization failure', last]
@@ -52,7 +55,10 @@ const pool = { workouts: new Map(), users: [], exercises: [] } // workout id -> 
 
 async function loadPool() {
   const sample = await prisma.$queryRawUnsafe(
-    'SELECT w.id, array_remove(array_agg(s.id), NULL) AS exercises FROM (SELECT id FROM "Workout" ORDER BY random() LIMIT 4000) w ' +
+    'SELECT w.id, array_remove(array_agg(s.id), NULL) AS exercises FROM ((SELECT id FROM "Workout" ORDER BY random() LIMIT 4000) ' +
+    // and the demo accounts' workouts, which the new app's load writes too
+    'UNION SELECT w.id FROM "Workout" w JOIN "User" u ON u.id = w."userId" ' +
+    "WHERE u.email IN ('demo1@example.com', 'demo2@example.com', 'demo3@example.com')) w " +
     'LEFT JOIN "WorkoutExercise" s ON s."workoutId" = w.id GROUP BY w.id')
   for (const row of sample) pool.workouts.set(row.id, row.exercises)
   pool.users = (await prisma.$queryRawUnsafe('SELECT id FROM "User" ORDER BY random() LIMIT 500')).map((r) => r.id)

@@ -83,7 +83,7 @@ def test_phase_7_down_carries_back_what_was_written_at_phase_7(db_url: str) -> N
                 "SELECT 'new-at-7', \"userId\", \"exerciseId\", '2031-01-02 07:00:00', 2, 8, \"createdAt\", \"updatedAt\" "
                 f"FROM \"WorkoutLog\" WHERE id = '{template}'")
             # and a workout the legacy app no longer has: its logs stay, so it comes back for them
-            conn.exec_driver_sql(f"DELETE FROM \"Workout\" WHERE id = (SELECT min(id) FROM \"Workout\")")
+            conn.exec_driver_sql('DELETE FROM "Workout" WHERE id = (SELECT min(id) FROM "Workout")')
         logs = scalar(engine, 'SELECT count(*) FROM "WorkoutLog"')
         migrator.down(to=6)
         assert scalar(engine, 'SELECT count(*) FROM "WorkoutExercise"') == logs

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 from typing import Annotated, Callable, Optional
 
 import typer
@@ -39,7 +40,19 @@ def one_line_errors(command: Callable) -> Callable:
     return wrapper
 
 
-def migrator_for(url: str | None, *, jobs: int | None = None,
-                 report: Callable[[str], None] | None = None) -> Migrator:
-    """`report` hears of retries and of what the throttle does, as they happen."""
-    return Migrator(GAINGRID, url or DEFAULT_URL, jobs=jobs, report=report)
+PrismaMigrations = Annotated[
+    Optional[Path],
+    typer.Option("--prisma-migrations", metavar="DIR", show_default=False,
+                 help="The team's prisma/migrations: each phase becomes a Prisma migration there and in "
+                      "_prisma_migrations (PostgreSQL). `adopt` remembers it; the others default to that."),
+]
+
+
+def migrator_for(url: str | None, *, jobs: int | None = None, report: Callable[[str], None] | None = None,
+                 prisma_migrations: Path | None = None) -> Migrator:
+    """`report` hears of retries and of what the throttle does, as they happen. Prisma's history joins
+    every migrator: in `prisma_migrations`, or the folder `adopt` remembered (if any)."""
+    from gaingrid import prisma
+
+    return Migrator(GAINGRID, url or DEFAULT_URL, jobs=jobs, report=report,
+                    recorders=[prisma.history(prisma_migrations)])

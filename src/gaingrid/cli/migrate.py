@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -10,7 +11,7 @@ import typer
 from rich.console import Console
 
 from gaingrid.cli import reporting
-from gaingrid.cli.common import DatabaseUrl, console, migrator_for, one_line_errors
+from gaingrid.cli.common import DatabaseUrl, PrismaMigrations, console, migrator_for, one_line_errors
 from gaingrid.phases import GAINGRID
 from phased.declare.errors import MigrateError
 from phased.movement.batches import DEFAULT_BATCH_SIZE
@@ -43,23 +44,26 @@ def _said(message: str) -> None:
 
 @migrate_app.command()
 @one_line_errors
-def status(database_url: DatabaseUrl = None) -> None:
+def status(database_url: DatabaseUrl = None, prisma_migrations: PrismaMigrations = None) -> None:
     """Show the phase the database is at and the phases still pending."""
-    migrator = migrator_for(database_url)
+    migrator = migrator_for(database_url, prisma_migrations=prisma_migrations)
     state = migrator.status()
     reporting.print_status(console, GAINGRID, migrator.url, state)
     reporting.print_backfills(console, migrator.backfills())
     for warning in migrator.warnings():
         console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
-    if state.differences:
+    problems = migrator.history_problems()
+    for problem in problems:
+        console.print(f"[red]history:[/] {problem}", markup=True, soft_wrap=True)
+    if state.differences or problems:
         raise typer.Exit(1)
 
 
 @migrate_app.command()
 @one_line_errors
-def adopt(database_url: DatabaseUrl = None) -> None:
+def adopt(database_url: DatabaseUrl = None, prisma_migrations: PrismaMigrations = None) -> None:
     """Record the phase of a database another tool created (after checking its schema matches exactly)."""
-    phase = migrator_for(database_url).adopt()
+    phase = migrator_for(database_url, prisma_migrations=prisma_migrations).adopt()
     console.print(f"adopted: the database is recorded at phase {phase.label}")
 
 
@@ -84,9 +88,10 @@ def plan(database_url: DatabaseUrl = None, to: ToPhase = None,
 @one_line_errors
 def up(database_url: DatabaseUrl = None, to: ToPhase = None, batch_size: BatchSize = DEFAULT_BATCH_SIZE,
        batch_delay: BatchDelay = 0.0, max_lock_waiters: MaxLockWaiters = 2, max_active: MaxActive = None,
-       no_backup: NoBackup = False, backup_dir: BackupDirOption = Path("backups")) -> None:
+       no_backup: NoBackup = False, backup_dir: BackupDirOption = Path("backups"),
+       prisma_migrations: PrismaMigrations = None) -> None:
     """Apply pending phases, up to 6 (or --to N; phase 7 only when asked for). Backs up first."""
-    migrator = migrator_for(database_url, report=_said)
+    migrator = migrator_for(database_url, report=_said, prisma_migrations=prisma_migrations)
     with reporting.progress_bars(console) as update:
         results = migrator.up(to, on_step=lambda r: reporting.print_step(console, r), batch_size=batch_size,
                               throttle=_throttle(batch_delay, max_lock_waiters, max_active),
@@ -108,9 +113,11 @@ def verify(database_url: DatabaseUrl = None,
                                       "rows are warnings, not failures.")] = False,
            jobs: Annotated[int | None, typer.Option(
                "--jobs", "-j", help="Connections to read on at once, sharing one snapshot "
-                                   "(default: the CPU count, at most 4).")] = None) -> None:
+                                   "(default: the CPU count, at most 4).")] = None,
+           prisma_migrations: PrismaMigrations = None) -> None:
     """Check every applied phase: schema, validity, consistency, legacy data, the backfill row by row."""
-    migrator = migrator_for(database_url, jobs=jobs, report=lambda note: typer.echo(f"note: {note}", err=True))
+    migrator = migrator_for(database_url, jobs=jobs, report=lambda note: typer.echo(f"note: {note}", err=True),
+                            prisma_migrations=prisma_migrations)
     with reporting.progress_bars(console if not json_output else Console(stderr=True)) as update:
         result = migrator.verify(strict=not allow_writes, on_progress=lambda done, total: update("verify", done, total))
     if json_output:
@@ -128,7 +135,10 @@ def rehearse(database_url: DatabaseUrl = None) -> None:
     from phased.lifecycle.rehearse import rehearse as run_rehearsal
 
     migrator = migrator_for(database_url)
-    result = run_rehearsal(migrator.project, migrator.url, on_step=lambda s: reporting.print_rehearsal_step(console, s))
+    # The clone keeps no other history: what the team's own migrations added is still foreign there,
+    # but its Prisma history, which the rehearsal does not write, is not checked.
+    project = replace(migrator.project, checks=GAINGRID.checks)
+    result = run_rehearsal(project, migrator.url, on_step=lambda s: reporting.print_rehearsal_step(console, s))
     reporting.print_rehearsal(console, result)
     if not result.ok:
         raise typer.Exit(1)
@@ -181,10 +191,10 @@ def quarantine(database_url: DatabaseUrl = None,
 def down(to: Annotated[int, typer.Option("--to", help="The phase to go back to (1 or more).")],
          database_url: DatabaseUrl = None,
          yes: Annotated[bool, typer.Option("--yes", help="Go ahead without asking (after printing what it will do).")]
-         = False) -> None:
+         = False, prisma_migrations: PrismaMigrations = None) -> None:
     """Reverse applied phases down to --to N, archiving what is dropped: prints what it will archive,
     rebuild or keep, with row counts, and asks first unless --yes."""
-    migrator = migrator_for(database_url, report=_said)
+    migrator = migrator_for(database_url, report=_said, prisma_migrations=prisma_migrations)
     preview = migrator.down_preview(to)
     for line in preview:
         console.print(line, soft_wrap=True)
@@ -197,6 +207,16 @@ def down(to: Annotated[int, typer.Option("--to", help="The phase to go back to (
     results = migrator.down(to, on_step=lambda r: reporting.print_step(console, r))
     if not results:
         console.print("nothing to do: the database is already at that phase")
+
+
+@migrate_app.command("prisma-schema")
+@one_line_errors
+def prisma_schema(phase: Annotated[int, typer.Option("--phase", help="The phase (1 to 7).")]) -> None:
+    """Print the schema.prisma a team that keeps Prisma commits at phase N (the sync's index declared while
+    it exists)."""
+    from gaingrid import prisma
+
+    typer.echo(prisma.schema(GAINGRID.phase(phase)), nl=False)
 
 
 def register(app: typer.Typer) -> None:

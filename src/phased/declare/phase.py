@@ -55,6 +55,9 @@ class Project:
     # Legacy columns the application writes by design (e.g. a password rehashed at login): not
     # drift, so the legacy fingerprint leaves them out. table -> columns.
     app_writes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # What other tools' own migrations added, read from the database (callables: conn -> shapes.Additions;
+    # a joined History's `additions`): left out of every schema comparison, so it is foreign, not drift.
+    additions: tuple[Any, ...] = ()
     command: str = "migrate"  # how the project's CLI runs the engine, for the next step an error names
     title: str = "Database"  # the project's name as people read it (reports)
     version: str = "0"  # the project's release, recorded in the ledger

@@ -11,7 +11,7 @@ import time
 import uuid
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterator, Sequence
 
 import sqlalchemy as sa
@@ -29,7 +29,9 @@ from phased.movement.batches import DEFAULT_BATCH_SIZE, BackfillProgress, BatchS
 from phased.movement.throttle import Throttle
 from phased.schema import alembic_bridge
 from phased.state import fingerprint, inflight, ledger
+from phased.state.histories import History
 from phased.state.state import DatabaseState, expected_shape, namespace_for, read_state
+from phased.verification.checks.history import HistoryAgrees
 from phased.verification.parallel import default_jobs
 from phased.verification.verify import Verification, preflight
 from phased.verification.verify import verify as run_checks
@@ -62,7 +64,13 @@ class Migrator:
                  lock_retries: int = retry.Policy.attempts - 1,
                  jobs: int | None = None, report: Callable[[str], None] | None = None,
                  recorders: Sequence[Joined] = ()) -> None:
-        """`recorders`: other histories (Prisma's `_prisma_migrations`, say), given each step's ledger entry."""
+        """`recorders`: other histories (Prisma's `_prisma_migrations`, say), given each step's ledger entry.
+        Those that are a `History` (state/histories.py) are also stamped in each phase's transaction, checked
+        by status and verify, and have what their own migrations added left out of every schema comparison."""
+        self.histories = tuple(r for r in recorders if isinstance(r, History))
+        if self.histories:
+            project = replace(project, additions=project.additions + tuple(h.additions for h in self.histories),
+                              checks=project.checks + tuple(HistoryAgrees(h) for h in self.histories))
         self.project = project
         self.recorders = tuple(recorders)
         NAMES.set(Names(project.command, project.name, project.version))
@@ -73,7 +81,8 @@ class Migrator:
         self.jobs = jobs or default_jobs()  # connections a verification reads on at once
         self.retries = retry.Retries(report=report)  # every retry this migrator takes, by cause
         self.executor = Executor(project, self.url, retries=self.retries,
-                                      policy=retry.Policy(attempts=lock_retries + 1), timeouts=self.timeouts)
+                                      policy=retry.Policy(attempts=lock_retries + 1), timeouts=self.timeouts,
+                                      histories=self.histories)
 
     # -- connections ---------------------------------------------------------
 
@@ -204,6 +213,9 @@ class Migrator:
                 raise MigrateError(f"the database is empty: there is nothing to adopt; run {cli('up')}")
             _refuse_unusable(state)
             assert state.matched is not None
+            for history in self.histories:  # refuses a dirty history before anything is written
+                history.adopt(conn, state.matched)
+            conn.rollback()
             with engines.migrator_lock(conn):
                 ns = namespace_for(self.project, conn)
                 ns.ensure(conn)
@@ -214,7 +226,15 @@ class Migrator:
                     ledger.record(conn.engine, ns, ledger.Entry(
                         phase.number, "adopt", at, at, 0.0, "ok",
                         script_sha256=ledger.script_sha256(self.project, phase)))
+                for history in self.histories:
+                    history.adopted(conn, state.matched)
             return state.matched
+
+    def history_problems(self) -> list[str]:
+        """What the joined histories say that disagrees with the database's phase (one line each)."""
+        with self._connect() as conn:
+            state = read_state(self.project, conn)
+            return [p for h in self.histories for p in h.problems(conn, state.recorded)]
 
     def up(self, to: int | None = None, on_step: StepCallback | None = None, *,
            batch_size: int = DEFAULT_BATCH_SIZE, on_backfill: BackfillCallback | None = None,
@@ -298,7 +318,12 @@ class Migrator:
         with self._connect(migrating=True) as conn:
             engines.set_timeouts(conn, self.timeouts)
             with engines.migrator_lock(conn):
+                for history in self.histories:
+                    history.settle(conn)  # its files follow its rows (a step stopped between the two)
                 state = read_state(self.project, conn)
+                problems = [p for h in self.histories for p in h.problems(conn, state.recorded)]
+                if problems:
+                    raise MigrateError(f"{problems[0]}; nothing was changed")
                 plan = self._plan(state, to, down=down)
                 conn.rollback()
                 work = self._unfinished(conn, state, down=down) + [(p, "down" if down else "up") for p in plan.steps]

@@ -15,7 +15,7 @@ a lock timeout (retry.Timeouts) and is retried under the engine's one policy (re
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Callable
+from typing import Callable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
@@ -28,6 +28,7 @@ from phased.lifecycle import additions
 from phased.movement import batches, blockers
 from phased.movement.batches import BackfillProgress, BatchSettings
 from phased.schema import alembic_bridge, deferred
+from phased.state.histories import History
 from phased.state.state import expected_shape, live_shape, namespace_for, validate_phase
 
 BackfillCallback = Callable[[BackfillProgress], None]
@@ -35,8 +36,10 @@ BackfillCallback = Callable[[BackfillProgress], None]
 
 class Executor:
     def __init__(self, project: Project, url: sa.URL, *, retries: retry.Retries, policy: retry.Policy,
-                 timeouts: retry.Timeouts) -> None:
+                 timeouts: retry.Timeouts, histories: Sequence[History] = ()) -> None:
+        """`histories`: other tools' histories, stamped in each phase's transaction (state/histories.py)."""
         self.project = project
+        self.histories = tuple(histories)
         self.url = url
         self.retries = retries
         self.policy = policy
@@ -182,6 +185,8 @@ class Executor:
             broken = [v for v in engines.foreign_key_violations(conn, at_risk) if v not in violations_before]
             if broken:
                 raise MigrateError(f"phase {phase.label} would leave rows that break a foreign key: {', '.join(broken[:5])}")
+            for history in self.histories:  # after the version stamp: the other ledger commits with it
+                history.stamp(conn, phase, down=down)
 
         cfg = alembic_bridge.config(self.project, ns, connection=conn, on_version_apply=on_applied,
                                     timeouts=self.timeouts)
@@ -213,5 +218,7 @@ class Executor:
             raise MigrateError(f"phase {phase.label} {direction} failed and was rolled back: "
                                f"{retry.first_line(exc)}; fix that, then run {cli(direction)} "
                                "again") from None
+        for history in self.histories:
+            history.settle(conn)
         self.support_indexes(conn, arrive, drops=True)  # a restored source table gets its index; an ended sync drops its own
         return cfg.attributes.get("migrate.reconciled", [])

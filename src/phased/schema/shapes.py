@@ -50,9 +50,40 @@ class TableShape:
 
 
 @dataclass(frozen=True)
+class Additions:
+    """What another tool's own migrations added to the application's schema (a team's Prisma
+    migrations, say), by name: every comparison leaves exactly that out (`SchemaShape.without`)."""
+
+    tables: frozenset[str] = frozenset()
+    columns: frozenset[tuple[str, str]] = frozenset()  # (table, column)
+    indexes: frozenset[tuple[str, str]] = frozenset()  # (table, index)
+    foreign_keys: frozenset[tuple[str, str]] = frozenset()  # (table, constraint)
+    enums: frozenset[str] = frozenset()
+
+    def __or__(self, other: "Additions") -> "Additions":
+        return Additions(self.tables | other.tables, self.columns | other.columns, self.indexes | other.indexes,
+                         self.foreign_keys | other.foreign_keys, self.enums | other.enums)
+
+    def __bool__(self) -> bool:
+        return bool(self.tables or self.columns or self.indexes or self.foreign_keys or self.enums)
+
+
+@dataclass(frozen=True)
 class SchemaShape:
     tables: dict[str, TableShape] = field(default_factory=dict)
     enums: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def without(self, added: Additions) -> "SchemaShape":
+        """This shape less what another tool's migrations added."""
+        if not added:
+            return self
+        tables = {
+            name: replace(t, columns={c: v for c, v in t.columns.items() if (name, c) not in added.columns},
+                          foreign_keys={k: v for k, v in t.foreign_keys.items() if (name, k) not in added.foreign_keys},
+                          indexes={i: v for i, v in t.indexes.items() if (name, i) not in added.indexes})
+            for name, t in self.tables.items() if name not in added.tables
+        }
+        return SchemaShape(tables, {n: v for n, v in self.enums.items() if n not in added.enums})
 
     def without_foreign_keys(self, names: tuple[str, ...]) -> "SchemaShape":
         tables = {

@@ -57,8 +57,11 @@ def expected_shape(project: Project, phase: Phase, dialect: Dialect) -> SchemaSh
 
 def live_shape(project: Project, conn: sa.Connection) -> SchemaShape:
     ns = namespace_for(project, conn)
-    return shape_from_database(conn, ignore=lambda name: project.is_foreign(name) or ns.owns(name),
-                               ignore_index=ns.owns_index)
+    shape = shape_from_database(conn, ignore=lambda name: project.is_foreign(name) or ns.owns(name),
+                                ignore_index=ns.owns_index)
+    for added in project.additions:
+        shape = shape.without(added(conn))
+    return shape
 
 
 def recorded_revision(project: Project, conn: sa.Connection) -> str | None:

@@ -1,0 +1,180 @@
+"""Teams that keep Prisma: after every phase, up and down, Prisma's own tooling calls the database up to date.
+
+The real, pinned Prisma CLI (6.19.3; `npm ci` on first use, see
+gaingrid.testing.loads) runs against the suite's PostgreSQL. The database is
+made the Prisma way (`prisma migrate deploy` of the legacy migration), then
+adopted with `--prisma-migrations`, taken up and down, and after each step:
+
+- `prisma migrate status` exits 0 and says the schema is up to date;
+- the drift check (`migrate diff --from-migrations` against the live schema,
+  through `db pull`) is empty: a shadow replay of the folders, guards and all,
+  is exactly the live schema;
+- `prisma migrate dev --create-only` with the schema `gaingrid migrate
+  prisma-schema` prints for the phase finds no drift and asks for no reset.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import psycopg
+import pytest
+from typer.testing import CliRunner, Result
+
+from gaingrid.cli import app
+from gaingrid.phases import GAINGRID
+from gaingrid.testing import pg_server
+from gaingrid.testing.loads import LegacyAppUnavailable, client_schema, libpq_url, prepare_legacy_app, prisma
+
+pytestmark = [pytest.mark.postgres, pytest.mark.prisma]
+
+SPEC = Path(__file__).parent / "spec"
+INIT = "20240115100000_init"
+EMPTY = "-- This is an empty migration."
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def prisma_cli() -> None:
+    try:
+        prepare_legacy_app()
+    except LegacyAppUnavailable as exc:
+        pytest.skip(f"NOT RUN: the real Prisma CLI is unavailable here ({exc}); CI runs these")
+
+
+@pytest.fixture(scope="module")
+def prisma_made(pg_admin_url: str, prisma_cli, tmp_path_factory) -> str:
+    """A legacy database made the Prisma way, once per module: each test clones it (CREATE DATABASE … TEMPLATE)."""
+    team = tmp_path_factory.mktemp("template")
+    folder = team_folder(team)
+    url = pg_server.create_database(pg_admin_url, prefix="prisma_made")
+    done = prisma(["migrate", "deploy"], url, folder / "schema.prisma")
+    assert done.returncode == 0, (done.stdout + done.stderr)[-1500:]
+    with psycopg.connect(libpq_url(url)) as conn:  # a little data, so that the backfill and the sync have rows
+        conn.execute("""INSERT INTO "User" VALUES ('u1', 'a@example.com', 'A', 'x', now(), now())""")
+        conn.execute("""INSERT INTO "Workout" VALUES ('w1', 'u1', 'Push', now(), NULL, now(), now())""")
+        conn.execute("""INSERT INTO "Exercise" VALUES ('e1', 'Bench press', NULL, 'STRENGTH', now(), now())""")
+        conn.execute("""INSERT INTO "WorkoutExercise" VALUES ('x1', 'w1', 'e1', 5, 5, 80, NULL, NULL, now(), now())""")
+    yield url
+    pg_server.drop_database(pg_admin_url, url)
+
+
+@pytest.fixture
+def db(pg_admin_url: str, prisma_made: str) -> str:
+    name = f"prisma_{pg_server.uuid.uuid4().hex[:10]}"
+    with psycopg.connect(libpq_url(pg_admin_url), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{prisma_made.rsplit("/", 1)[1]}"')
+    url = pg_admin_url.rsplit("/", 1)[0] + "/" + name
+    yield url
+    pg_server.drop_database(pg_admin_url, url)
+
+
+@pytest.fixture
+def team(tmp_path: Path) -> Path:
+    """The team's repository: prisma/schema.prisma and prisma/migrations with the legacy migration."""
+    return team_folder(tmp_path)
+
+
+def team_folder(root: Path) -> Path:
+    folder = root / "prisma"
+    (folder / "migrations" / INIT).mkdir(parents=True)
+    (folder / "migrations" / INIT / "migration.sql").write_text((SPEC / "1_legacy.sql").read_text())
+    (folder / "migrations" / "migration_lock.toml").write_text('provider = "postgresql"\n')
+    (folder / "schema.prisma").write_text(client_schema((SPEC / "1_legacy.prisma").read_text()))
+    return folder
+
+
+def gg(*args: str, url: str | None = None) -> Result:
+    return runner.invoke(app, ["migrate", *args, *(["--database-url", url] if url else [])])
+
+
+def ok(result: Result) -> str:
+    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
+    return result.stdout
+
+
+def refused(result: Result, *says: str) -> str:
+    assert result.exit_code != 0 and isinstance(result.exception, SystemExit), (result.output, result.exception)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    for needle in says:
+        assert needle in lines[0], lines[0]
+    return lines[0]
+
+
+def rows(url: str) -> list[tuple]:
+    with psycopg.connect(libpq_url(url)) as conn:
+        return conn.execute("SELECT migration_name, checksum, finished_at IS NOT NULL, rolled_back_at, "
+                            "applied_steps_count FROM _prisma_migrations ORDER BY migration_name").fetchall()
+
+
+def ours(folder: Path) -> list[str]:
+    return sorted(p.name for p in (folder / "migrations").iterdir() if "_gaingrid_phase" in p.name)
+
+
+def commit_schema(folder: Path, phase: int) -> None:
+    """What the team commits at `phase`: the schema `gaingrid migrate prisma-schema` prints."""
+    (folder / "schema.prisma").write_text(client_schema(ok(gg("prisma-schema", "--phase", str(phase)))))
+
+
+def prisma_agrees(url: str, folder: Path, tmp: Path) -> None:
+    schema = folder / "schema.prisma"
+    status = prisma(["migrate", "status"], url, schema)
+    assert status.returncode == 0 and "Database schema is up to date!" in status.stdout, status.stdout + status.stderr
+    pulled = tmp / "pulled.prisma"
+    pulled.write_text(schema.read_text())
+    done = prisma(["db", "pull"], url, pulled)
+    assert done.returncode == 0, done.stderr[-1500:]
+    drift = prisma(["migrate", "diff", "--from-migrations", str(folder / "migrations"),
+                    "--to-schema-datamodel", str(pulled), "--script"], url)
+    assert drift.returncode == 0 and drift.stdout.strip() == EMPTY, drift.stdout + drift.stderr
+    before = set((folder / "migrations").iterdir())
+    dev = prisma(["migrate", "dev", "--create-only", "--name", "probe"], url, schema)
+    said = dev.stdout + dev.stderr
+    assert "Drift detected" not in said and "reset" not in said, said
+    created = set((folder / "migrations").iterdir()) - before
+    for path in created:  # --create-only writes a draft even when there is nothing to do: an empty one
+        assert (path / "migration.sql").read_text().strip() == EMPTY
+        shutil.rmtree(path)
+
+
+def test_each_phase_folder_is_prismas_own_sql_and_each_schema_prismas(prisma_cli, pg_admin_url, tmp_path):
+    """Prisma's `migrate diff` from each phase's schema to the next is the SQL of the next phase's folder."""
+    from gaingrid import prisma as ours_
+
+    previous = None
+    for phase in GAINGRID.phases:
+        schema = tmp_path / f"{phase.number}.prisma"
+        schema.write_text(client_schema(ours_.schema(phase)))
+        source = ["--from-schema-datamodel", str(previous)] if previous else ["--from-empty"]
+        done = prisma(["migrate", "diff", *source, "--to-schema-datamodel", str(schema), "--script"],
+                      pg_admin_url)  # the adapter connects, though a diff of two schemas reads nothing
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == ours_.migration_sql(phase).strip(), phase.label
+        previous = schema
+    assert 'map: "gaingrid_migrate_workout_log_workoutId"' in ours_.schema(GAINGRID.phase(5))
+
+
+def test_every_phase_up_and_down_prisma_says_up_to_date(db, team, tmp_path):
+    ok(gg("adopt", "--prisma-migrations", str(team / "migrations"), url=db))
+    prisma_agrees(db, team, tmp_path)
+    baseline = rows(db)
+    for n in range(2, 8):
+        ok(gg("up", "--to", str(n), "--no-backup", url=db))  # the folder is remembered from adopt
+        commit_schema(team, n)
+        prisma_agrees(db, team, tmp_path)
+        assert [p.split("_gaingrid_")[1] for p in ours(team)] == [f"phase{p.number}_{p.name}" for p in GAINGRID.phases[1:n]]
+        recorded = rows(db)
+        assert recorded[0] == baseline[0] and [r[0] for r in recorded[1:]] == ours(team)
+        for name, checksum, finished, rolled_back, _ in recorded[1:]:
+            assert finished and rolled_back is None
+            ok(gg("status", url=db))
+    for n in range(6, 0, -1):
+        ok(gg("down", "--to", str(n), url=db))
+        commit_schema(team, n)
+        prisma_agrees(db, team, tmp_path)
+        assert len(ours(team)) == n - 1 and len(rows(db)) == n
+    aside = team / "migrations-rolled-back"
+    assert len(list(aside.iterdir())) == 6
+    ok(gg("verify", url=db))

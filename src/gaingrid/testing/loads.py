@@ -71,7 +71,8 @@ def prepare_legacy_app() -> Path:
 def prisma(args: list[str], url: str, schema: Path | None = None) -> subprocess.CompletedProcess:
     """The pinned Prisma CLI (the same one the legacy app uses), on `url`."""
     prepare_legacy_app()
-    command = ["npx", "prisma", *args] + (["--schema", str(schema)] if schema else [])
+    cli = LEGACY_APP / "node_modules" / ".bin" / "prisma"  # not `npx prisma`: npx adds about 0.4 s to each call
+    command = [str(cli), *args] + (["--schema", str(schema)] if schema else [])
     return subprocess.run(command, cwd=LEGACY_APP, env={**os.environ, "DATABASE_URL": libpq_url(url)},
                           capture_output=True, text=True, timeout=120)
 

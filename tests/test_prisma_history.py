@@ -14,21 +14,22 @@ adopted with `--prisma-migrations`, taken up and down, and after each step:
 """
 from __future__ import annotations
 
-import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
 import pytest
+import sqlalchemy as sa
 from typer.testing import CliRunner, Result
 
 from gaingrid.cli import app
 from gaingrid.phases import GAINGRID
 from gaingrid.testing import pg_server
 from gaingrid.testing.loads import LegacyAppUnavailable, client_schema, libpq_url, prepare_legacy_app, prisma
+from phased.state.state import live_shape
 
-pytestmark = [pytest.mark.postgres, pytest.mark.prisma]
+pytestmark = [pytest.mark.prisma]
 
 SPEC = Path(__file__).parent / "spec"
 INIT = "20240115100000_init"
@@ -142,6 +143,7 @@ def prisma_agrees(url: str, folder: Path, tmp: Path) -> None:
     assert drift.returncode == 0 and drift.stdout.strip() == EMPTY, drift.stdout + drift.stderr
 
 
+@pytest.mark.postgres
 def test_each_phase_folder_is_prismas_own_sql_and_each_schema_prismas(prisma_cli, pg_admin_url, tmp_path):
     """Prisma's `migrate diff` from each phase's schema to the next is the SQL of the next phase's folder."""
     from gaingrid import prisma as ours_
@@ -159,6 +161,7 @@ def test_each_phase_folder_is_prismas_own_sql_and_each_schema_prismas(prisma_cli
     assert 'map: "gaingrid_migrate_workout_log_workoutId"' in ours_.schema(GAINGRID.phase(5))
 
 
+@pytest.mark.postgres
 def test_every_phase_up_and_down_prisma_says_up_to_date(db, team, tmp_path):
     ok(gg("adopt", "--prisma-migrations", str(team / "migrations"), url=db))
     prisma_agrees(db, team, tmp_path)
@@ -181,3 +184,133 @@ def test_every_phase_up_and_down_prisma_says_up_to_date(db, team, tmp_path):
     aside = team / "migrations-rolled-back"
     assert len(list(aside.iterdir())) == 6
     ok(gg("verify", url=db))
+
+
+@pytest.mark.postgres
+def test_a_stray_deploy_of_a_phase_folder_stops_before_any_ddl_and_up_reuses_the_folder(db, team, tmp_path):
+    """Another database already went to phase 4 and its folder is committed: a `prisma migrate deploy` here
+    (at phase 3) stops at the guard, before any change; `up --to 4` marks that attempt rolled back (as
+    `prisma migrate resolve --rolled-back` would: the pinned CLI's wasm engine cannot run that one) and
+    applies the phase with that folder."""
+    from gaingrid import prisma as ours_
+
+    ok(gg("adopt", "--prisma-migrations", str(team / "migrations"), url=db))
+    ok(gg("up", "--to", "3", "--no-backup", url=db))
+    name = "20991231235959_gaingrid_phase4_extend_exercise_model"
+    stray = team / "migrations" / name
+    stray.mkdir()
+    (stray / "migration.sql").write_bytes(ours_.history(None).content(name, GAINGRID.phase(4)).encode())
+    before = shape(db)
+    deploy = prisma(["migrate", "deploy"], db, team / "schema.prisma")
+    assert deploy.returncode != 0
+    assert f"this database is managed by gaingrid migrate, so Prisma must not apply {name}" in deploy.stderr
+    assert shape(db) == before, "the guard stopped the deploy before any DDL"
+    assert (name, False) in [(r[0], r[2]) for r in rows(db)], "Prisma recorded its failed attempt"
+    status = gg("status", url=db)
+    assert status.exit_code == 1
+    said = " ".join(status.stdout.split())
+    assert f"tried to apply {name} and the guard stopped it before any change" in said, said
+    assert "`gaingrid migrate up` or `gaingrid migrate down` marks it rolled back" in said
+    ok(gg("up", "--to", "4", "--no-backup", url=db))
+    assert ours(team)[-1] == name, "the folder another database committed is the phase's, here too"
+    attempts = [r for r in rows(db) if r[0] == name]
+    assert [(finished, rolled_back is not None) for _, _, finished, rolled_back, _ in attempts] in (
+        [(False, True), (True, False)], [(True, False), (False, True)])
+    commit_schema(team, 4)
+    prisma_agrees(db, team, tmp_path)
+
+
+@pytest.mark.postgres
+def test_the_teams_own_migration_after_phase_6_is_foreign_not_drift(db, team, tmp_path):
+    ok(gg("adopt", "--prisma-migrations", str(team / "migrations"), url=db))
+    ok(gg("up", "--no-backup", url=db))
+    schema = ok(gg("prisma-schema", "--phase", "6"))
+    nickname = "  password      String\n  nickname      String?\n"
+    (team / "schema.prisma").write_text(client_schema(schema.replace("  password      String\n", nickname, 1)))
+    created = prisma(["migrate", "dev", "--name", "add_nickname", "--skip-generate"], db, team / "schema.prisma")
+    assert created.returncode == 0, created.stdout + created.stderr
+    assert 'ADD COLUMN     "nickname" TEXT' in next((team / "migrations").glob("*_add_nickname")).joinpath(
+        "migration.sql").read_text()
+    ok(gg("status", url=db))
+    ok(gg("verify", url=db))
+    prisma_agrees(db, team, tmp_path)
+
+    ok(gg("down", "--to", "5", url=db))
+    (team / "schema.prisma").write_text(client_schema(
+        ok(gg("prisma-schema", "--phase", "5")).replace("  password      String\n", nickname, 1)))
+    prisma_agrees(db, team, tmp_path)
+    ok(gg("up", "--no-backup", url=db))
+    ok(gg("up", "--to", "7", "--no-backup", url=db))
+    (team / "schema.prisma").write_text(client_schema(
+        ok(gg("prisma-schema", "--phase", "7")).replace("  password      String\n", nickname, 1)))
+    prisma_agrees(db, team, tmp_path)
+    ok(gg("status", url=db))
+    assert ours(team)[-1].endswith("_gaingrid_phase7_cleanup_old_workout_models")
+
+
+@pytest.mark.postgres
+def test_after_a_prisma_migrate_reset_status_explains_and_up_refuses(db, team):
+    ok(gg("adopt", "--prisma-migrations", str(team / "migrations"), url=db))
+    ok(gg("up", "--to", "3", "--no-backup", url=db))
+    reset = prisma(["migrate", "reset", "--force", "--skip-generate", "--skip-seed"], db, team / "schema.prisma")
+    assert reset.returncode != 0, "the guard stops the replay at phase 2's folder"
+    status = gg("status", url=db)
+    said = " ".join(status.stdout.split())
+    assert status.exit_code == 1
+    assert "it was reset or rewritten (prisma migrate reset, db push?)" in said and "gaingrid restore" in said
+    before = shape(db)
+    refused(gg("up", "--no-backup", url=db), "nothing was changed")
+    assert shape(db) == before
+
+
+@pytest.mark.postgres
+def test_adopt_refuses_a_dirty_prisma_history_and_changes_nothing(db, team):
+    execute(db, """INSERT INTO _prisma_migrations (id, checksum, migration_name, started_at)
+                   VALUES ('f0000000-0000-4000-8000-000000000001', 'x', '20240201000000_half_done', now())""")
+    refused(gg("adopt", "--prisma-migrations", str(team / "migrations"), url=db),
+            "failed migration, 20240201000000_half_done", "prisma migrate resolve --rolled-back")
+    assert not managed(db)
+    execute(db, "UPDATE _prisma_migrations SET finished_at = now() WHERE migration_name = '20240201000000_half_done'")
+    refused(gg("adopt", "--prisma-migrations", str(team / "migrations"), url=db),
+            "20240201000000_half_done is applied but missing from")
+    assert not managed(db)
+    execute(db, "DELETE FROM _prisma_migrations WHERE migration_name = '20240201000000_half_done'")
+    (team / "migrations" / INIT / "migration.sql").write_text("-- edited\n" + (SPEC / "1_legacy.sql").read_text())
+    refused(gg("adopt", "--prisma-migrations", str(team / "migrations"), url=db), "changed since it was applied")
+    refused(gg("adopt", "--prisma-migrations", str(team / "nowhere"), url=db), "is not a folder")
+    assert not managed(db)
+
+
+@pytest.mark.postgres
+def test_up_with_the_option_on_a_database_whose_history_is_not_attached_refuses(db, team):
+    ok(gg("adopt", url=db))
+    refused(gg("up", "--no-backup", "--prisma-migrations", str(team / "migrations"), url=db),
+            "gaingrid migrate adopt", "nothing was changed")
+    assert ok(gg("prisma-schema", "--phase", "1")).count("model ") == 4
+    refused(gg("prisma-schema", "--phase", "8"), "unknown phase 8")
+
+
+def test_prisma_history_is_postgresql_only(sqlite_url, tmp_path):
+    refused(gg("status", "--prisma-migrations", str(tmp_path), url=sqlite_url), "PostgreSQL only")
+
+
+# -- helpers -------------------------------------------------------------------------------------------------
+
+def execute(url: str, *statements: str) -> None:
+    with psycopg.connect(libpq_url(url)) as conn:
+        for s in statements:
+            conn.execute(s)
+
+
+def managed(url: str) -> bool:
+    with psycopg.connect(libpq_url(url)) as conn:
+        return conn.execute("SELECT to_regclass('gaingrid_migrate.alembic_version') IS NOT NULL").fetchone()[0]
+
+
+def shape(url: str):
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return live_shape(GAINGRID, conn)
+    finally:
+        engine.dispose()

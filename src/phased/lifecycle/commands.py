@@ -322,6 +322,7 @@ class Migrator:
                     history.settle(conn)  # its files follow its rows (a step stopped between the two)
                 state = read_state(self.project, conn)
                 problems = [p for h in self.histories for p in h.problems(conn, state.recorded)]
+                conn.rollback()
                 if problems:
                     raise MigrateError(f"{problems[0]}; nothing was changed")
                 plan = self._plan(state, to, down=down)

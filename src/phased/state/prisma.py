@@ -50,6 +50,7 @@ from phased.state.state import namespace_for
 TABLE = "_prisma_migrations"
 STAMP = "%Y%m%d%H%M%S"
 EMPTY = "-- This is an empty migration."
+GUARDED = "so Prisma must not apply"  # in the guard's error, which Prisma keeps in the row's logs
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class Row:
     checksum: str
     finished_at: datetime | None
     rolled_back_at: datetime | None
+    logs: str | None = None
 
     @property
     def applied(self) -> bool:
@@ -131,8 +133,12 @@ class PrismaHistory(History):
         if not sa.inspect(conn).has_table(TABLE, schema="public"):
             return None
         return [Row(*r) for r in conn.exec_driver_sql(
-            f"SELECT id, migration_name, checksum, finished_at, rolled_back_at FROM public.{quote(TABLE)} "
+            f"SELECT id, migration_name, checksum, finished_at, rolled_back_at, logs FROM public.{quote(TABLE)} "
             "ORDER BY migration_name, started_at").fetchall()]
+
+    def _stopped(self, row: Row) -> bool:
+        """A failed attempt the guard stopped at its first statement: nothing of it ran."""
+        return row.failed and self._phase_of(row.name) is not None and GUARDED in (row.logs or "")
 
     def _phase_of(self, name: str) -> int | None:
         m = self.ours.match(name)
@@ -147,7 +153,7 @@ class PrismaHistory(History):
             f"-- transaction. The guard below stops a `prisma migrate deploy` before any change on a database\n"
             f"-- the toolkit manages (it has the schema {ns}). Shadow and fresh development databases replay\n"
             f"-- this file as it stands.\n"
-            f"SELECT ('this database is managed by {command.rsplit(' ', 1)[0]}, so Prisma must not apply "
+            f"SELECT ('this database is managed by {command.rsplit(' ', 1)[0]}, {GUARDED} "
             f"{name}: {command} does. Undo this attempt with prisma migrate resolve --rolled-back {name}, then "
             f"run {cli('status').strip('`')} (managed: schema ' || nspname || ')')::int "
             f"FROM pg_namespace WHERE nspname = '{ns}'"
@@ -238,6 +244,12 @@ class PrismaHistory(History):
         if attached is None or where is None or rows is None:
             self._moving.clear()
             return
+        stopped = [r for r in rows if self._stopped(r)]
+        if stopped:  # as `prisma migrate resolve --rolled-back` marks them: Prisma then applies nothing twice
+            with conn.begin():
+                for r in stopped:
+                    conn.exec_driver_sql(f"UPDATE public.{quote(TABLE)} SET rolled_back_at = now() WHERE id = %(id)s",
+                                         {"id": r.id})
         applied = {r.name for r in rows if r.applied}
         for name in self._moving:
             folder = where / name
@@ -292,11 +304,13 @@ class PrismaHistory(History):
             return [f"the Prisma migrations folder {where} does not exist: pass --prisma-migrations DIR"]
         out = []
         for r in rows:
-            if r.failed:
-                hint = (" (a `prisma migrate deploy` the guard stopped before any change)"
-                        if self._phase_of(r.name) is not None else "")
-                out.append(f"Prisma's history has a failed migration, {r.name}{hint}: run "
-                           f"prisma migrate resolve --rolled-back {r.name}")
+            if self._stopped(r):
+                out.append(f"a `prisma migrate deploy` tried to apply {r.name} and the guard stopped it before any "
+                           f"change: {cli('up')} or {cli('down')} marks it rolled back, as prisma migrate resolve "
+                           f"--rolled-back {r.name} does")
+            elif r.failed:
+                out.append(f"Prisma's history has a failed migration, {r.name}: resolve it (prisma migrate resolve "
+                           f"--rolled-back {r.name}, or --applied once it is finished by hand)")
         now = at.number if at else 0
         applied = [r for r in rows if r.applied]
         by_phase: dict[int, list[str]] = {}

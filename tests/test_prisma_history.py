@@ -14,6 +14,7 @@ adopted with `--prisma-migrations`, taken up and down, and after each step:
 """
 from __future__ import annotations
 
+import hashlib
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -27,6 +28,8 @@ from gaingrid.cli import app
 from gaingrid.phases import GAINGRID
 from gaingrid.testing import pg_server
 from gaingrid.testing.loads import LegacyAppUnavailable, client_schema, libpq_url, prepare_legacy_app, prisma
+from phased import MigrateError, Migrator
+from phased.state.prisma import PrismaHistory
 from phased.state.state import live_shape
 
 pytestmark = [pytest.mark.prisma]
@@ -261,6 +264,28 @@ def test_after_a_prisma_migrate_reset_status_explains_and_up_refuses(db, team):
     before = shape(db)
     refused(gg("up", "--no-backup", url=db), "nothing was changed")
     assert shape(db) == before
+
+
+@pytest.mark.postgres
+def test_the_prisma_row_commits_with_the_phase_or_not_at_all(db, team):
+    """A failure after the row is written, in the phase's transaction, leaves neither the phase nor the row."""
+    from gaingrid import prisma as ours_
+
+    class FailsAfterStamping(PrismaHistory):
+        def stamp(self, conn, phase, *, down):
+            super().stamp(conn, phase, down=down)
+            assert conn.exec_driver_sql("SELECT count(*) FROM _prisma_migrations").scalar_one() == 2
+            raise MigrateError("the phase's transaction fails after Prisma's row is written")
+
+    ok(gg("adopt", "--prisma-migrations", str(team / "migrations"), url=db))
+    before = rows(db)
+    migrator = Migrator(GAINGRID, db, recorders=[FailsAfterStamping(GAINGRID, None, ours_.migration_sql)])
+    with pytest.raises(MigrateError, match="after Prisma's row is written"):
+        migrator.up(to=2)
+    assert migrator.status().recorded.number == 1
+    assert rows(db) == before and ours(team) == []
+    ok(gg("up", "--to", "2", "--no-backup", url=db))
+    assert len(rows(db)) == 2 and len(ours(team)) == 1
 
 
 @pytest.mark.postgres

@@ -52,10 +52,10 @@ def status(database_url: DatabaseUrl = None, prisma_migrations: PrismaMigrations
     reporting.print_backfills(console, migrator.backfills())
     for warning in migrator.warnings():
         console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
-    problems = migrator.history_problems()
-    for problem in problems:
-        console.print(f"[red]history:[/] {problem}", markup=True, soft_wrap=True)
-    if state.differences or problems:
+    report = migrator.history_report()
+    for agrees, line in report:
+        console.print(line if agrees else f"[red]history:[/] {line}", soft_wrap=True)
+    if state.differences or not all(agrees for agrees, _ in report):
         raise typer.Exit(1)
 
 

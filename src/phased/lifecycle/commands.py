@@ -232,9 +232,18 @@ class Migrator:
 
     def history_problems(self) -> list[str]:
         """What the joined histories say that disagrees with the database's phase (one line each)."""
+        return [line for ok, line in self.history_report() if not ok]
+
+    def history_report(self) -> list[tuple[bool, str]]:
+        """(agrees, what it says) for each history this database keeps: its problems, or that it agrees."""
         with self._connect() as conn:
             state = read_state(self.project, conn)
-            return [p for h in self.histories for p in h.problems(conn, state.recorded)]
+            out: list[tuple[bool, str]] = []
+            for h in self.histories:
+                if h.active(conn):
+                    problems = h.problems(conn, state.recorded)
+                    out += [(False, p) for p in problems] or [(True, f"{h.title}: {h.agrees(conn, state.recorded)}")]
+            return out
 
     def up(self, to: int | None = None, on_step: StepCallback | None = None, *,
            batch_size: int = DEFAULT_BATCH_SIZE, on_backfill: BackfillCallback | None = None,

@@ -260,10 +260,10 @@ def test_after_a_prisma_migrate_reset_status_explains_and_up_refuses(db, team):
     status = gg("status", url=db)
     said = " ".join(status.stdout.split())
     assert status.exit_code == 1
-    assert "it was reset or rewritten (prisma migrate reset, db push?)" in said and "gaingrid restore" in said
-    before = shape(db)
+    assert "it was reset or rewritten (prisma migrate reset, db push?)" in said and "restore the last backup" in said
+    before, history = shape(db), rows(db)
     refused(gg("up", "--no-backup", url=db), "nothing was changed")
-    assert shape(db) == before
+    assert shape(db) == before and rows(db) == history
 
 
 @pytest.mark.postgres

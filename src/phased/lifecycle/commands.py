@@ -327,13 +327,13 @@ class Migrator:
         with self._connect(migrating=True) as conn:
             engines.set_timeouts(conn, self.timeouts)
             with engines.migrator_lock(conn):
-                for history in self.histories:
-                    history.settle(conn)  # its files follow its rows (a step stopped between the two)
                 state = read_state(self.project, conn)
-                problems = [p for h in self.histories for p in h.problems(conn, state.recorded)]
+                problems = [p for h in self.histories for p in h.problems(conn, state.recorded, unsettled=False)]
                 conn.rollback()
                 if problems:
                     raise MigrateError(f"{problems[0]}; nothing was changed")
+                for history in self.histories:
+                    history.settle(conn)  # puts right what a step stopped between its commit and its files left
                 plan = self._plan(state, to, down=down)
                 conn.rollback()
                 work = self._unfinished(conn, state, down=down) + [(p, "down" if down else "up") for p in plan.steps]

@@ -11,7 +11,8 @@ migrations folder, say) joins a `History` to the Migrator
 - `settle(conn)` once that transaction has committed, and before each command
   writes: the history's files outside the database follow its rows;
 - `problems(conn, at)`: what the history says that disagrees with the phase
-  the database is at (status, verify, and a refusal before up and down);
+  the database is at (status, verify; up and down refuse before anything
+  changes, but for what `settle` puts right);
 - `additions(conn)`: what the other tool's own migrations, recorded after the
   toolkit's phases, added to the schema: every schema comparison leaves
   exactly that out, so it is foreign, not drift;
@@ -56,8 +57,9 @@ class History:
     def settle(self, conn: sa.Connection) -> None:
         """After a phase's transaction committed, and before a command changes anything."""
 
-    def problems(self, conn: sa.Connection, at: Phase | None) -> list[str]:
-        """One line per disagreement between the history and phase `at`, each naming what to run."""
+    def problems(self, conn: sa.Connection, at: Phase | None, *, unsettled: bool = True) -> list[str]:
+        """One line per disagreement between the history and phase `at`, each naming what to run
+        (without `unsettled`: leaving out what `settle` puts right)."""
         return []
 
     def additions(self, conn: sa.Connection) -> Additions:

@@ -287,7 +287,7 @@ class PrismaHistory(History):
                 out.append(f"{r.name}/migration.sql changed since it was applied (its checksum differs)")
         return out
 
-    def problems(self, conn: sa.Connection, at: Phase | None) -> list[str]:
+    def problems(self, conn: sa.Connection, at: Phase | None, *, unsettled: bool = True) -> list[str]:
         self._refuse_sqlite(conn)
         attached = self._attached(conn)
         if attached is None:
@@ -299,15 +299,16 @@ class PrismaHistory(History):
         rows = self._rows(conn)
         if rows is None:
             return [f"the database has no {TABLE} table any more (dropped, or a `prisma db push --force-reset`): "
-                    f"restore the last backup (gaingrid restore FILE; {cli('history')} names it)"]
+                    f"restore the last backup ({cli('history')} names the one each run took)"]
         if not where.is_dir():
             return [f"the Prisma migrations folder {where} does not exist: pass --prisma-migrations DIR"]
         out = []
         for r in rows:
             if self._stopped(r):
-                out.append(f"a `prisma migrate deploy` tried to apply {r.name} and the guard stopped it before any "
-                           f"change: {cli('up')} or {cli('down')} marks it rolled back, as prisma migrate resolve "
-                           f"--rolled-back {r.name} does")
+                if unsettled:
+                    out.append(f"a `prisma migrate deploy` tried to apply {r.name} and the guard stopped it before "
+                               f"any change: {cli('up')} or {cli('down')} marks it rolled back, as prisma migrate "
+                               f"resolve --rolled-back {r.name} does")
             elif r.failed:
                 out.append(f"Prisma's history has a failed migration, {r.name}: resolve it (prisma migrate resolve "
                            f"--rolled-back {r.name}, or --applied once it is finished by hand)")
@@ -324,7 +325,7 @@ class PrismaHistory(History):
                        + ", ".join([f"phase {n}" for n in missing]
                                    + ([attached["baseline"]] if attached["baseline"] not in {r.name for r in applied} else []))
                        + "): it was reset or rewritten (prisma migrate reset, db push?): restore the last backup "
-                       f"(gaingrid restore FILE; {cli('history')} names it)")
+                       f"({cli('history')} names the one each run took)")
         for number, names in sorted(by_phase.items()):
             if number > now or number <= attached["phase"]:
                 out.append(f"Prisma's history records phase {number} ({names[0]}), but the database is at phase {now}")
@@ -333,7 +334,7 @@ class PrismaHistory(History):
         out += self._files(rows, where)
         for r in applied:
             number = self._phase_of(r.name)
-            if number is not None and not (where / r.name / "migration.sql").exists():
+            if unsettled and number is not None and not (where / r.name / "migration.sql").exists():
                 out.append(f"phase {number}'s migration folder {r.name} is missing from {where}: "
                            f"{cli('up')} writes it again")
         out += [f"the team's migration {name} is not additive ({what}): the phases cannot run around it"

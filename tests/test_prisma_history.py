@@ -269,6 +269,22 @@ def test_after_a_prisma_migrate_reset_status_explains_and_up_refuses(db, team):
 
 
 @pytest.mark.postgres
+def test_a_database_adopted_without_the_option_gets_its_prisma_history_later(db, team, tmp_path):
+    """The measured case: adopted and taken to phase 4 with Prisma's history left alone. `adopt
+    --prisma-migrations` then records phases 2 to 4 in it, in one transaction, and writes their folders."""
+    ok(gg("adopt", url=db))
+    ok(gg("up", "--to", "4", "--no-backup", url=db))
+    assert len(rows(db)) == 1
+    ok(gg("adopt", "--prisma-migrations", str(team / "migrations"), url=db))
+    assert [r[0].split("_gaingrid_")[1] for r in rows(db)[1:]] == [
+        "phase2_extend_user_model", "phase3_add_training_models", "phase4_extend_exercise_model"]
+    assert ours(team) == [r[0] for r in rows(db)[1:]]
+    commit_schema(team, 4)
+    prisma_agrees(db, team, tmp_path)
+    refused(gg("adopt", "--prisma-migrations", str(team / "migrations"), url=db), "already managed")
+
+
+@pytest.mark.postgres
 def test_the_prisma_row_commits_with_the_phase_or_not_at_all(db, team):
     """A failure after the row is written, in the phase's transaction, leaves neither the phase nor the row."""
     from gaingrid import prisma as ours_

@@ -65,6 +65,8 @@ def adopt(database_url: DatabaseUrl = None, prisma_migrations: PrismaMigrations 
     """Record the phase of a database another tool created (after checking its schema matches exactly)."""
     phase = migrator_for(database_url, prisma_migrations=prisma_migrations).adopt()
     console.print(f"adopted: the database is recorded at phase {phase.label}")
+    if prisma_migrations:
+        console.print(f"Prisma's history is kept, with its migrations in {prisma_migrations}", soft_wrap=True)
 
 
 @migrate_app.command()

@@ -207,6 +207,9 @@ class Migrator:
     def adopt(self) -> Phase:
         with self._connect(migrating=True) as conn:
             state = read_state(self.project, conn)
+            attaching = [h for h in self.histories if state.managed and h.attachable(conn)]
+            if attaching:
+                return self._attach(conn, state, attaching)
             if state.managed:
                 raise MigrateError(f"the database is already managed, at phase {state.recorded.label}")
             if state.empty:
@@ -229,6 +232,24 @@ class Migrator:
                 for history in self.histories:
                     history.adopted(conn, state.matched)
             return state.matched
+
+    def _attach(self, conn: sa.Connection, state: DatabaseState, histories: list[History]) -> Phase:
+        """Keep another history from now on, on a database already managed: the phases run since the
+        database was adopted are recorded in it (a database built from empty had no other history)."""
+        _refuse_unusable(state)
+        ns = namespace_for(self.project, conn)
+        adopted = [e.phase for e in ledger.entries(conn, ns) if e.direction == "adopt"]
+        conn.rollback()
+        if not adopted:
+            raise MigrateError(f"this database was built by {cli('up')} from empty: it has no other history to keep")
+        since = self.project.phase(max(adopted))
+        with engines.migrator_lock(conn):
+            for history in histories:
+                history.adopt(conn, since)
+            conn.rollback()
+            for history in histories:
+                history.adopted(conn, state.recorded, since=since)
+        return state.recorded
 
     def history_problems(self) -> list[str]:
         """What the joined histories say that disagrees with the database's phase (one line each)."""

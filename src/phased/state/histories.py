@@ -5,7 +5,9 @@ migrations folder, say) joins a `History` to the Migrator
 (`Migrator(project, url, recorders=[history])`). The engine then calls it:
 
 - `adopt(conn, at)` when `adopt` records the database's phase: it reads the
-  other history, refuses a dirty one, and remembers where it stands;
+  other history, refuses a dirty one, and (`adopted`) remembers where it
+  stands; on a database already managed, `adopt` attaches it later, the
+  phases since the adoption recorded in one transaction;
 - `stamp(conn, phase, down=)` inside each phase's transaction, after the
   version stamp: both ledgers commit together, or neither does;
 - `settle(conn)` once that transaction has committed, and before each command
@@ -48,8 +50,13 @@ class History:
     def adopt(self, conn: sa.Connection, at: Phase) -> None:
         """Before adopt records phase `at`: read the history, refuse (MigrateError) a dirty one."""
 
-    def adopted(self, conn: sa.Connection, at: Phase) -> None:
-        """After adopt recorded phase `at`: remember where the history stands."""
+    def adopted(self, conn: sa.Connection, at: Phase, *, since: Phase | None = None) -> None:
+        """After adopt recorded phase `at`: remember where the history stands. `since`: attaching the history
+        to a database the toolkit already manages, adopted at `since`: record the phases after it now."""
+
+    def attachable(self, conn: sa.Connection) -> bool:
+        """Whether `adopt` should attach this history to a database the toolkit already manages."""
+        return False
 
     def stamp(self, conn: sa.Connection, phase: Phase, *, down: bool) -> None:
         """In the transaction that applies (or reverses) `phase`, after the version stamp."""

@@ -185,16 +185,23 @@ class PrismaHistory(History):
             raise MigrateError(f"Prisma's history lists no applied migration: record the one that made the "
                                f"database (prisma migrate resolve --applied NAME), then run {cli('adopt')} again")
 
-    def adopted(self, conn: sa.Connection, at: Phase) -> None:
+    def attachable(self, conn: sa.Connection) -> bool:
+        return self.directory is not None and conn.dialect.name == "postgresql" and self._attached(conn) is None
+
+    def adopted(self, conn: sa.Connection, at: Phase, *, since: Phase | None = None) -> None:
         if self.directory is None or conn.dialect.name != "postgresql":
             return
+        since = since or at
         table = self._attachments(conn)
         with conn.begin():
             table.create(conn, checkfirst=True)
             last = max(r.name for r in self._rows(conn) or [] if r.applied)
             conn.execute(sa.delete(table).where(table.c.name == self.name))
             conn.execute(sa.insert(table).values(name=self.name, location=str(self.directory), baseline=last,
-                                                 phase=at.number, attached_at=_now()))
+                                                 phase=since.number, attached_at=_now()))
+            for number in range(since.number + 1, at.number + 1):  # the phases run since, in one transaction
+                self.stamp(conn, self.project.phase(number), down=False)
+        self.settle(conn)
 
     # -- each phase --------------------------------------------------------------
 
@@ -292,8 +299,8 @@ class PrismaHistory(History):
         attached = self._attached(conn)
         if attached is None:
             if self.directory is not None:
-                return [f"Prisma's history is not kept for this database: attach it with "
-                        f"{cli('adopt')} --prisma-migrations DIR on the database Prisma made"]
+                return [f"Prisma's history is not kept for this database yet: attach it with "
+                        f"{cli('adopt')} --prisma-migrations DIR"]
             return []
         where = self._where(attached)
         rows = self._rows(conn)

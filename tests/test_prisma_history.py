@@ -357,3 +357,22 @@ def shape(url: str):
             return live_shape(GAINGRID, conn)
     finally:
         engine.dispose()
+
+
+def test_what_a_prisma_migration_adds_is_read_from_prismas_own_forms():
+    """The team's migrations are read in the forms Prisma writes them; anything but an addition is named."""
+    from phased.state.prisma import prisma_additions
+
+    added, refused_at = prisma_additions((SPEC / "3_add_training_models.sql").read_text()
+                                         + (SPEC / "4_extend_exercise_model.sql").read_text()
+                                         + (SPEC / "6_add_performance_indexes.sql").read_text())
+    assert refused_at == ""
+    assert added.tables == {"TrainingPlan", "Reminder"}
+    assert ("Exercise", "trainingPlanId") in added.columns and len(added.columns) == 9
+    assert ("Exercise", "Exercise_trainingPlanId_fkey") in added.foreign_keys and len(added.foreign_keys) == 4
+    assert ("WorkoutLog", "WorkoutLog_userId_date_idx") in added.indexes and len(added.indexes) == 6
+    assert prisma_additions('CREATE TYPE "Mood" AS ENUM (\'GOOD\', \'BAD\');')[0].enums == {"Mood"}
+    for statement in ('ALTER TABLE "User" DROP COLUMN "goals";', 'ALTER TABLE "User" ALTER COLUMN "name" SET NOT NULL;',
+                      (SPEC / "7_cleanup_old_workout_models.sql").read_text()):
+        added, refused_at = prisma_additions(statement)
+        assert refused_at and not added, statement

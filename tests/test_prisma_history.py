@@ -175,12 +175,15 @@ def test_every_phase_up_and_down_prisma_says_up_to_date(db, team, tmp_path):
         ok(gg("up", "--to", str(n), "--no-backup", url=db))  # the folder is remembered from adopt
         commit_schema(team, n)
         prisma_agrees(db, team, tmp_path)
-        assert [p.split("_gaingrid_")[1] for p in ours(team)] == [f"phase{p.number}_{p.name}" for p in GAINGRID.phases[1:n]]
+        assert [p.split("_gaingrid_")[1] for p in ours(team)] == [f"phase{p.number}_{p.name}"
+                                                                  for p in GAINGRID.phases[1:n]]
         recorded = rows(db)
         assert recorded[0] == baseline[0] and [r[0] for r in recorded[1:]] == ours(team)
         for name, checksum, finished, rolled_back, _ in recorded[1:]:
             assert finished and rolled_back is None
-            ok(gg("status", url=db))
+            assert checksum == hashlib.sha256((team / "migrations" / name / "migration.sql").read_bytes()).hexdigest()
+        said = " ".join(ok(gg("status", url=db)).split())
+        assert f"Prisma's history: {n} migrations applied, {n - 1} of them phases 2..{n}" in said, said
     for n in range(6, 0, -1):
         ok(gg("down", "--to", str(n), url=db))
         commit_schema(team, n)

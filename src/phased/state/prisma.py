@@ -49,7 +49,6 @@ from phased.state.state import namespace_for
 
 TABLE = "_prisma_migrations"
 STAMP = "%Y%m%d%H%M%S"
-EMPTY = "-- This is an empty migration."
 GUARDED = "so Prisma must not apply"  # in the guard's error, which Prisma keeps in the row's logs
 
 
@@ -326,13 +325,13 @@ class PrismaHistory(History):
             number = self._phase_of(r.name)
             if number is not None:
                 by_phase.setdefault(number, []).append(r.name)
-        missing = [n for n in range(attached["phase"] + 1, now + 1) if n not in by_phase]
-        if missing or (attached["baseline"] and attached["baseline"] not in {r.name for r in applied}):
+        missing = [f"phase {n}" for n in range(attached["phase"] + 1, now + 1) if n not in by_phase]
+        if attached["baseline"] and attached["baseline"] not in {r.name for r in applied}:
+            missing.append(attached["baseline"])
+        if missing:
             out.append(f"Prisma's history does not record what the toolkit's does (phase {now}; missing: "
-                       + ", ".join([f"phase {n}" for n in missing]
-                                   + ([attached["baseline"]] if attached["baseline"] not in {r.name for r in applied} else []))
-                       + "): it was reset or rewritten (prisma migrate reset, db push?): restore the last backup "
-                       f"({cli('history')} names the one each run took)")
+                       f"{', '.join(missing)}): it was reset or rewritten (prisma migrate reset, db push?): restore "
+                       f"the last backup ({cli('history')} names the one each run took)")
         for number, names in sorted(by_phase.items()):
             if number > now or number <= attached["phase"]:
                 out.append(f"Prisma's history records phase {number} ({names[0]}), but the database is at phase {now}")
@@ -401,7 +400,8 @@ def prisma_additions(sql: str) -> tuple[Additions, str]:
             elif kind == "columns":
                 if re.search(r"\b(DROP|RENAME|ALTER\s+COLUMN|SET|TYPE)\b", m.group(2), re.I):
                     return Additions(), statement.splitlines()[0]
-                columns |= {(name, c.replace('""', '"')) for c in re.findall(rf"ADD COLUMN\s+{_NAME}", m.group(2), re.I)}
+                added_columns = re.findall(rf"ADD COLUMN\s+{_NAME}", m.group(2), re.I)
+                columns |= {(name, c.replace('""', '"')) for c in added_columns}
             elif kind == "index":
                 indexes.add((m.group(2).replace('""', '"'), name))
             elif kind == "foreign key":

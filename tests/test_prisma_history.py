@@ -15,6 +15,7 @@ adopted with `--prisma-migrations`, taken up and down, and after each step:
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -307,6 +308,29 @@ def test_the_prisma_row_commits_with_the_phase_or_not_at_all(db, team):
     assert rows(db) == before and ours(team) == []
     ok(gg("up", "--to", "2", "--no-backup", url=db))
     assert len(rows(db)) == 2 and len(ours(team)) == 1
+
+
+@pytest.mark.postgres
+def test_status_and_verify_fail_on_an_edited_phase_migration_and_a_missing_folder_is_written_again(db, team):
+    ok(gg("adopt", "--prisma-migrations", str(team / "migrations"), url=db))
+    ok(gg("up", "--to", "3", "--no-backup", url=db))
+    second, third = (team / "migrations" / name / "migration.sql" for name in ours(team))
+    text = second.read_text()
+    second.write_text(text + "-- edited\n")
+    edited = f"{second.parent.name}/migration.sql changed since it was applied"
+    status = gg("status", url=db)
+    assert status.exit_code == 1 and edited in " ".join(status.stdout.split())
+    verify = gg("verify", "--json", url=db)
+    assert verify.exit_code == 1
+    failed = [c for c in json.loads(verify.stdout)["checks"] if not c["ok"]]
+    assert [c["name"] for c in failed] == ["Prisma's history agrees"] and edited in failed[0]["detail"]
+    refused(gg("down", "--to", "2", url=db), "changed since it was applied", "nothing was changed")
+    second.write_text(text)
+    shutil.rmtree(third.parent)  # a step stopped between its commit and its folder, or a careless checkout
+    assert "is missing from" in " ".join(gg("status", url=db).stdout.split())
+    ok(gg("up", "--no-backup", "--to", "3", url=db))
+    assert third.exists()
+    ok(gg("status", url=db))
 
 
 @pytest.mark.postgres

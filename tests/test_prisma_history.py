@@ -186,7 +186,7 @@ def test_every_phase_up_and_down_prisma_says_up_to_date(db, team, tmp_path):
         said = " ".join(ok(gg("status", url=db)).split())
         assert f"Prisma's history: {n} migrations applied, {n - 1} of them phases 2..{n}" in said, said
     for n in range(6, 0, -1):
-        ok(gg("down", "--to", str(n), url=db))
+        ok(gg("down", "--to", str(n), "--yes", url=db))
         commit_schema(team, n)
         prisma_agrees(db, team, tmp_path)
         assert len(ours(team)) == n - 1 and len(rows(db)) == n
@@ -244,7 +244,7 @@ def test_the_teams_own_migration_after_phase_6_is_foreign_not_drift(db, team, tm
     ok(gg("status", url=db))
     ok(gg("verify", url=db))
 
-    ok(gg("down", "--to", "5", url=db))
+    ok(gg("down", "--to", "5", "--yes", url=db))
     (team / "schema.prisma").write_text(client_schema(
         ok(gg("prisma-schema", "--phase", "5")).replace("  password      String\n", nickname, 1)))
     prisma_agrees(db, team, tmp_path)
@@ -324,7 +324,7 @@ def test_status_and_verify_fail_on_an_edited_phase_migration_and_a_missing_folde
     assert verify.exit_code == 1
     failed = [c for c in json.loads(verify.stdout)["checks"] if not c["ok"]]
     assert [c["name"] for c in failed] == ["Prisma's history agrees"] and edited in failed[0]["detail"]
-    refused(gg("down", "--to", "2", url=db), "changed since it was applied", "nothing was changed")
+    refused(gg("down", "--to", "2", "--yes", url=db), "changed since it was applied", "nothing was changed")
     second.write_text(text)
     shutil.rmtree(third.parent)  # a step stopped between its commit and its folder, or a careless checkout
     assert "is missing from" in " ".join(gg("status", url=db).stdout.split())

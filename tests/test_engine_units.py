@@ -451,3 +451,11 @@ def test_diff_lists_exactly_what_was_removed(case):
     assert as_removed(missing, "missing") == removed
     assert as_removed(unexpected, "unexpected") == removed
     assert (missing == []) == (full == reduced)
+
+
+def test_a_step_that_keeps_losing_its_lock_race_waits_longer_up_to_a_cap():
+    from phased.dialects.retry import Timeouts
+
+    base = Timeouts(blocking=0.5)
+    assert [base.escalated(n).blocking for n in range(1, 10)] == [0.5, 0.5, 0.5, 0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
+    assert base.escalated(7).batch == base.batch  # only the blocking wait grows

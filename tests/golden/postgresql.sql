@@ -48,6 +48,7 @@ CREATE OR REPLACE FUNCTION "gaingrid_migrate"."workout_log_settle"() RETURNS tri
   gg_class int;
   gg_lock int;
   gg_held text[];
+  gg_present text[];
   BEGIN DELETE
   FROM "gaingrid_migrate"."workout_log_commits"
   WHERE id = NEW.id;
@@ -69,14 +70,15 @@ CREATE OR REPLACE FUNCTION "gaingrid_migrate"."workout_log_settle"() RETURNS tri
   FROM "WorkoutExercise" AS c
   WHERE c."workoutId" = ANY(gg_w)) AS a(k)
   WHERE k IS NOT NULL ORDER BY 1);
+  gg_present := ARRAY(SELECT t."id"::text
+  FROM "WorkoutLog" AS t
+  WHERE t."id" = ANY(gg_keys));
   gg_held := ARRAY(SELECT t."id"::text
   FROM "WorkoutLog" AS t
   WHERE t."id" = ANY(gg_keys) ORDER BY 1 FOR UPDATE SKIP LOCKED);
   gg_keys := ARRAY(SELECT k
   FROM unnest(gg_keys) AS k
-  WHERE k = ANY(gg_held) OR NOT EXISTS (SELECT 1
-  FROM "WorkoutLog" AS t
-  WHERE t."id" = k) ORDER BY 1);
+  WHERE k = ANY(gg_held) OR NOT k = ANY(gg_present) ORDER BY 1);
   INSERT INTO "WorkoutLog" ("id", "userId", "exerciseId", "date", "sets", "reps", "weight", "durationMinutes", "notes", "createdAt", "updatedAt")
   SELECT s."id", w."userId", s."exerciseId", w."date", s."sets", s."reps", s."weight", s."time", s."notes", s."createdAt", s."updatedAt"
   FROM "WorkoutExercise" AS s

@@ -80,7 +80,7 @@ def _settle(dialect: Dialect, b: Backfill, ns: Namespace) -> SyncObject:
     # Variables carry a prefix: PL/pgSQL would confuse a bare name with a column of the same name.
     settings = {"gg_keys": setting(b, ns, "keys"), **{f"gg_{p.alias}": setting(b, ns, p.alias) for p in b.parents}}
     declare = " ".join(f"{var} text[] := nullif(current_setting('{s}', true), '')::text[];"
-                       for var, s in settings.items()) + " gg_class int; gg_lock int; gg_held text[];"
+                       for var, s in settings.items()) + " gg_class int; gg_lock int; gg_held text[]; gg_present text[];"
     # The commit-table row and the notes are this transaction's: spent here (a SET CONSTRAINTS
     # IMMEDIATE mid-transaction settles early, and later writes arm a new settle).
     spend = (f"DELETE FROM {_commits(b, ns)} WHERE id = NEW.id; "
@@ -100,9 +100,12 @@ def _settle(dialect: Dialect, b: Backfill, ns: Namespace) -> SyncObject:
         # Two-way: a target row another transaction holds is that transaction's to settle at its
         # own commit (postgresql_reverse.py says why); waiting for it could close a cycle.
         key, target = q(b.key), q(b.target)
-        expand += (f" gg_held := ARRAY(SELECT t.{key}::text FROM {target} AS t WHERE t.{key} = ANY(gg_keys) "
+        # What is there is read before what is held: a row committed in between (a batch's insert) is
+        # then one that was not there, and the upsert updates it, rather than one skipped as held.
+        expand += (f" gg_present := ARRAY(SELECT t.{key}::text FROM {target} AS t WHERE t.{key} = ANY(gg_keys)); "
+                   f"gg_held := ARRAY(SELECT t.{key}::text FROM {target} AS t WHERE t.{key} = ANY(gg_keys) "
                    f"ORDER BY 1 FOR UPDATE SKIP LOCKED); gg_keys := ARRAY(SELECT k FROM unnest(gg_keys) AS k "
-                   f"WHERE k = ANY(gg_held) OR NOT EXISTS (SELECT 1 FROM {target} AS t WHERE t.{key} = k) ORDER BY 1);")
+                   f"WHERE k = ANY(gg_held) OR NOT k = ANY(gg_present) ORDER BY 1);")
     mine = f"{SOURCE}.{q(b.key)} = ANY(gg_keys)"
     writes = [sql.upsert(mine), sql.forget("= ANY(gg_keys)"), sql.quarantine(mine), sql.unquarantine(mine),
               sql.forget_quarantine("= ANY(gg_keys)")]

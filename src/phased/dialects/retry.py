@@ -11,7 +11,7 @@ Every retry is counted by cause, for the ledger, and reported as it happens.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, TypeVar
 
 import tenacity
@@ -68,6 +68,16 @@ class Timeouts:
     batch_statement: float = 300.0
     background: float = 60.0  # index builds and validations: their locks never block the app's writes
     background_statement: float = 0.0
+
+    def escalated(self, attempt: int, *, after: int = 4, cap: float = 4.0) -> "Timeouts":
+        """The waits for the `attempt`th retry of a step: the same for the first `after`, then doubling
+        up to `cap` seconds. A step that lost its lock race that often meets a lock held longer than a
+        blocking wait (an app query of a second or more on the table it must lock): waiting longer is
+        then the only way through. Past deadlock_timeout, a cycle may now cost an app transaction
+        rather than the migrator's; by then the alternative is a step that never completes."""
+        if attempt <= after:
+            return self
+        return replace(self, blocking=min(cap, self.blocking * 2 ** (attempt - after)))
 
     def settings(self, kind: str, *, local: bool = False) -> list[str]:
         """The SET statements for a step of `kind`: "blocking", "batch" or "background"."""

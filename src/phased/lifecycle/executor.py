@@ -53,15 +53,31 @@ class Executor:
         return incomplete
 
     def _retried(self, conn: sa.Connection, what: str, fn: Callable[[], object], next_step: str):
-        """Run `fn` under the retry policy; when the retries run out, say why and what to run next."""
+        """Run `fn` under the retry policy, each retry after the fourth waiting longer for its locks
+        (retry.Timeouts.escalated); when the retries run out, say why and what to run next."""
+        try:
+            return self._retried_once(conn, what, fn, next_step)
+        finally:
+            if conn.in_transaction():
+                conn.rollback()
+            dialects.of(conn).set_timeouts(conn, self.timeouts)
+
+    def _retried_once(self, conn: sa.Connection, what: str, fn: Callable[[], object], next_step: str):
         def in_the_way() -> list[str]:
             who = blockers.holding_locks(conn, [t.name for t in self.project.metadata.sorted_tables],
                                          older_than=self.timeouts.blocking)
             conn.rollback()
             return who
 
+        attempt = [0]
+
+        def before_retry() -> None:
+            conn.rollback()
+            attempt[0] += 1
+            dialects.of(conn).set_timeouts(conn, self.timeouts.escalated(attempt[0]))
+
         try:
-            return retry.run(what, fn, self.retries, self.policy, before_retry=conn.rollback, explain=in_the_way)
+            return retry.run(what, fn, self.retries, self.policy, before_retry=before_retry, explain=in_the_way)
         except DBAPIError as exc:
             conn.rollback()
             cause = retry.transient_cause(exc)

@@ -8,6 +8,7 @@ from typing import Callable, Iterator
 import sqlalchemy as sa
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeRemainingColumn
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -164,6 +165,10 @@ def print_history(console: Console, entries: list[Entry]) -> None:
                   "backup")
     for e in entries:
         outcome = "[green]ok[/]" if e.outcome == "ok" else f"[red]{e.outcome}[/]: {e.error or ''}"
+        if e.direction == "override":  # an environment's rule, forced (--force --reason)
+            outcome = f"[yellow]forced[/] {e.details.get('command', '')}: {escape(e.details.get('reason', ''))}"
+        elif e.direction == "schedule":
+            outcome = f"planned {e.details.get('from')} to {e.details.get('to')}"
         parts = ", ".join(f"{name} {seconds:.2f}" for name, seconds in step_seconds(e))
         table.add_row(str(e.id), str(e.phase), e.direction, e.started_at.strftime("%m-%d %H:%M:%S"),
                       f"{e.seconds:.2f}", parts, f"{e.rows_moved:,}" if e.rows_moved else "", outcome, e.operator,

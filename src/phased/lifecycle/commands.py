@@ -63,16 +63,21 @@ class Migrator:
     def __init__(self, project: Project, url: str | sa.URL, *, lock_timeout: float = retry.Timeouts.blocking,
                  lock_retries: int = retry.Policy.attempts - 1,
                  jobs: int | None = None, report: Callable[[str], None] | None = None,
-                 recorders: Sequence[Joined] = ()) -> None:
+                 recorders: Sequence[Joined] = (), pooled: str | None = None,
+                 direct_hint: str | None = None) -> None:
         """`recorders`: other histories (Prisma's `_prisma_migrations`, say), given each step's ledger entry.
         Those that are a `History` (state/histories.py) are also stamped in each phase's transaction, checked
-        by status and verify, and have what their own migrations added left out of every schema comparison."""
+        by status and verify, and have what their own migrations added left out of every schema comparison.
+        `pooled`: the URL is known to go through a pooler in transaction mode (why it is known); the
+        migrator refuses it, and otherwise looks for one on every connection it changes the database on.
+        `direct_hint`: what the refusal tells the operator to do (the direct URL to use)."""
         self.histories = tuple(r for r in recorders if isinstance(r, History))
         if self.histories:
             project = replace(project, additions=project.additions + tuple(h.additions for h in self.histories),
                               checks=project.checks + tuple(HistoryAgrees(h) for h in self.histories))
         self.project = project
         self.recorders = tuple(recorders)
+        self.pooled, self.direct_hint = pooled, direct_hint
         NAMES.set(Names(project.command, project.name, project.version))
         self.url = engines.parse_url(url) if isinstance(url, str) else url
         self.timeouts = retry.Timeouts(blocking=lock_timeout)
@@ -86,8 +91,22 @@ class Migrator:
 
     # -- connections ---------------------------------------------------------
 
-    def _connect(self, *, migrating: bool = False):
-        return engines.connection(self.url, migrating=migrating)
+    @contextmanager
+    def _connect(self, *, migrating: bool = False) -> Iterator[sa.Connection]:
+        with engines.connection(self.url, migrating=migrating) as conn:
+            if migrating:
+                self._refuse_pooler(conn)
+            yield conn
+
+    def _refuse_pooler(self, conn: sa.Connection) -> None:
+        """The migrator's lock is a session advisory lock and its timeouts are SETs: behind a pooler in
+        transaction mode neither holds (the next transaction may run in another session)."""
+        evidence = self.pooled or dialects.of(conn).pooler(conn)
+        if evidence:
+            hint = self.direct_hint or "run it on a direct URL to the database (Prisma's directUrl) with --database-url"
+            raise MigrateError(f"{engines.redact(self.url)} goes through a connection pooler in transaction mode "
+                               f"({evidence}), where the migrator's session advisory lock and SET settings do not "
+                               f"hold; nothing was changed: {hint}")
 
     @contextmanager
     def _snapshot(self) -> Iterator[sa.Connection]:

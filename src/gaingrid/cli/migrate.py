@@ -21,6 +21,7 @@ from phased.environments import Refusals
 from phased.environments.gate import record as promotion_record
 from phased.environments.schedule import entry as schedule_entry
 from phased.environments.schedule import parse_moment, record_entry
+from phased.lifecycle.watch import DEFAULT_RATIO
 from phased.movement.batches import DEFAULT_BATCH_SIZE
 from phased.movement.throttle import Throttle
 from phased.safety.backup import hook as backup_hook
@@ -166,15 +167,24 @@ def rehearse(database_url: DatabaseUrl = None, env: EnvName = None) -> None:
 
 @migrate_app.command()
 @one_line_errors
-def report(html: Annotated[Path, typer.Option("--html", help="The HTML file to write.")],
+def report(html: Annotated[Optional[Path], typer.Option("--html", help="Also write the HTML page of the last run.",
+                                                        show_default=False)] = None,
+           ratio: Annotated[float, typer.Option("--ratio", min=1.0, help="Flag a statement whose mean time after "
+                                                                         "the run is this many times its mean before.")]
+           = DEFAULT_RATIO,
            database_url: DatabaseUrl = None, env: EnvName = None) -> None:
-    """Write a self-contained HTML page of the last run: timeline, throughput, verification, backup."""
+    """The performance watch (the app's top statements, mean time and calls before the last run and since,
+    regressions flagged; PostgreSQL's pg_stat_statements); with --html, the page of the last run: timeline,
+    throughput, verification, backup."""
     migrator = migrator_for(database_url, env=env)
-    try:
-        html.write_text(migrator.report_html(), encoding="utf-8")
-    except OSError as exc:
-        raise MigrateError(f"cannot write {html}: {exc.strerror}") from None
-    console.print(f"report: {html}", markup=False, soft_wrap=True)
+    statements, why = migrator.performance(ratio)
+    reporting.print_performance(console, statements, why, ratio)
+    if html is not None:
+        try:
+            html.write_text(migrator.report_html(), encoding="utf-8")
+        except OSError as exc:
+            raise MigrateError(f"cannot write {html}: {exc.strerror}") from None
+        console.print(f"report: {html}", markup=False, soft_wrap=True)
 
 
 @migrate_app.command()

@@ -192,3 +192,21 @@ def print_rehearsal(console: Console, result: Rehearsal) -> None:
     console.print(f"longest lock wait seen: {wait}")
     console.print("rehearsal [green]passed[/]: the migration is safe to run on this data" if result.ok
                   else f"rehearsal [red]FAILED[/]: {result.failure}", soft_wrap=True)
+
+
+def print_performance(console: Console, statements, why: str, ratio: float) -> None:
+    """The performance watch: each statement's mean time and calls before the last run and since it ended."""
+    if statements is None:
+        console.print(f"performance watch: {why}", soft_wrap=True, markup=False)
+        return
+    table = Table("statement", "calls before", "mean before", "calls after", "mean after", "after / before",
+                  title="the app's statements, before the last run and since it ended")
+    for s in statements:
+        after = "" if s.after_mean_ms is None else f"{s.after_mean_ms:.2f} ms"
+        change = "" if s.ratio is None else f"{s.ratio:.2f}×"
+        table.add_row(escape(" ".join(s.query.split())[:80]), f"{s.before_calls:,}", f"{s.before_mean_ms:.2f} ms",
+                      f"{s.after_calls:,}", after, f"[red]{change} REGRESSION[/]" if s.regressed else change)
+    console.print(table)
+    regressed = sum(s.regressed for s in statements)
+    console.print(f"{regressed} statement{'s' if regressed != 1 else ''} regressed (mean time after / before over "
+                  f"{ratio:g})" if regressed else f"no regression (mean time after / before over {ratio:g})")

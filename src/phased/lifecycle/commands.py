@@ -23,6 +23,7 @@ from phased.declare.sql import quote
 from phased.dialects import engines, retry
 from phased.lifecycle.executor import Executor
 from phased.lifecycle.planner import Planner
+from phased.lifecycle import watch
 from phased.lifecycle.recorder import Joined, Recorder
 from phased.movement import batches
 from phased.movement.batches import DEFAULT_BATCH_SIZE, BackfillProgress, BatchSettings
@@ -458,6 +459,7 @@ class Migrator:
         entry = ledger.Entry(arrive.number, kind, ledger.now(), ledger.now(), 0.0, "failed", backup=backup_used,
                              run=run, script_sha256=ledger.script_sha256(self.project, phase))
         retries_before = Counter(self.retries.counts)
+        statements_before = self._statements() if kind in ("up", "down") else None
 
         def settle() -> None:
             retried = self.retries.counts - retries_before
@@ -496,6 +498,9 @@ class Migrator:
                 check = self._checks(snapshot, arrive, strict=False, only_latest=True)
             verify_seconds = time.perf_counter() - checked_at
             entry.details.update({"verification": check.to_json(), "throughput": _thin(samples)})
+            if statements_before is not None:
+                entry.details["statements"] = {"before": statements_before,
+                                               "after": self._statements(keep=statements_before)}
             if not check.ok:
                 failed = next(c for c in check.checks if not (c.ok or c.warning))
                 raise MigrateError(f"phase {phase.label} {kind}: verification failed: {failed.name}: {failed.detail}; "
@@ -506,6 +511,25 @@ class Migrator:
                     self._retake_baseline(conn, ended)
             inflight.clear(conn, ns)
         return StepResult(phase, kind, entry.seconds, entry.rows_moved, verify_seconds)
+
+    def _statements(self, keep: dict | None = None) -> dict | None:
+        """The app's top statements now (the performance watch), where the database keeps statistics."""
+        with self._connect() as conn:
+            found = dialects.of(conn).statements(conn)
+        return None if found is None else watch.snapshot(found, keep)
+
+    def performance(self, ratio: float = watch.DEFAULT_RATIO) -> tuple[list[watch.Statement] | None, str]:
+        """Each top statement's mean time and calls before the last run and since it ended, regressions
+        flagged; or None and why there is nothing to compare."""
+        with self._connect() as conn:
+            now = dialects.of(conn).statements(conn)
+            if now is None:
+                return None, dialects.of(conn).why_no_statements(conn) + ": the performance watch is skipped"
+            entries = ledger.entries(conn, namespace_for(self.project, conn))
+        run = watch.last_run(entries)
+        if run is None:
+            return None, f"no run of {cli('up')} or down has recorded the statements yet"
+        return watch.compare(*run, now, ratio=ratio), ""
 
     def _preflight(self, phase: Phase) -> None:
         """Validate: refuse, before anything of `phase` changes, a database not ready for it."""

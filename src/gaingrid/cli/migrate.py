@@ -82,11 +82,19 @@ def adopt(database_url: DatabaseUrl = None, env: EnvName = None, prisma_migratio
 def plan(database_url: DatabaseUrl = None, env: EnvName = None, to: ToPhase = None,
          down: Annotated[bool, typer.Option("--down", help="Plan a downgrade to --to.")] = False,
          sql: Annotated[bool, typer.Option("--sql", help="Print the exact SQL for this dialect instead.")] = False,
+         rollback: Annotated[bool, typer.Option(
+             "--rollback", help="The rollback plan: for each pending phase, what down would do (its SQL, what it "
+                                "archives, what it restores).")] = False,
          start: Annotated[Optional[int], typer.Option(
              "--from", help="Plan for a database at this phase (0: empty) without connecting to it.",
              show_default=False)] = None) -> None:
     """Show what each pending phase will change, without touching the database."""
     migrator = migrator_for(database_url, env=env)
+    if rollback:
+        if down:
+            raise MigrateError("--rollback plans the way back from the pending phases: leave out --down")
+        reporting.print_rollback(console, migrator.rollback_plan(to, start=start), sql=sql)
+        return
     the_plan = migrator.plan(to, down=down, start=start)
     if sql:
         typer.echo(migrator.render_sql(the_plan), nl=False)

@@ -210,3 +210,18 @@ def print_performance(console: Console, statements, why: str, ratio: float) -> N
     regressed = sum(s.regressed for s in statements)
     console.print(f"{regressed} statement{'s' if regressed != 1 else ''} regressed (mean time after / before over "
                   f"{ratio:g})" if regressed else f"no regression (mean time after / before over {ratio:g})")
+
+
+def print_rollback(console: Console, steps, *, sql: bool = False) -> None:
+    """The rollback plan: what `down` would do to each pending phase (its SQL with --sql)."""
+    if not steps:
+        console.print("nothing pending: no rollback to plan")
+        return
+    for step in steps:
+        console.print(f"[bold]phase {escape(step.phase.label)}[/]: down --to {step.phase.number - 1}", soft_wrap=True)
+        for line in step.archives or ("nothing (no data of the app's is dropped)",):
+            console.print(f"  archives: {escape(line)}", soft_wrap=True)
+        for line in step.restores or ("nothing",):
+            console.print(f"  restores: {escape(line)}", soft_wrap=True)
+        if sql:
+            console.print(step.sql, markup=False, soft_wrap=True, highlight=False)

@@ -7,6 +7,7 @@ lands whole and valid, or the database stays at the last good phase.
 """
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections import Counter
@@ -53,6 +54,33 @@ class Plan:
     start: int
     target: int
     steps: tuple[Phase, ...]
+
+
+@dataclass(frozen=True)
+class Rollback:
+    """What `down` would do to a phase: its SQL, what it archives, what it restores."""
+
+    phase: Phase
+    sql: str
+    archives: tuple[str, ...]
+    restores: tuple[str, ...]
+
+
+_ARCHIVE = re.compile(r'CREATE TABLE (\S+) AS SELECT (.+?) FROM ("[^"]+"|\w+)')
+_RESTORE = re.compile(r'(?:INSERT INTO ("[^"]+"|\w+) \((.+?)\) SELECT .+?|UPDATE ("[^"]+"|\w+) AS t SET (.+?)) '
+                      r'FROM (\S*archive_[^\s;\']+)')
+
+
+def _rollback(phase: Phase, sql: str) -> Rollback:
+    archives = tuple(f"{table}: {columns} into {archive}" for archive, columns, table in _ARCHIVE.findall(sql))
+    restores = []
+    for insert_table, insert_columns, update_table, sets, archive in _RESTORE.findall(sql):
+        if insert_table:
+            restores.append(f"{insert_table} rows ({insert_columns}) from {archive}")
+        else:
+            columns = ", ".join(part.split(" = ")[0].strip() for part in sets.split(", "))
+            restores.append(f"{update_table} columns {columns} from {archive}")
+    return Rollback(phase, sql, archives, tuple(dict.fromkeys(restores)))
 
 
 StepCallback = Callable[[StepResult], None]
@@ -197,6 +225,13 @@ class Migrator:
     def render_sql(self, plan: Plan, *, batch_size: int = DEFAULT_BATCH_SIZE) -> str:
         """The SQL `up`/`down` would run for `plan`, rendered offline, runnable as it stands."""
         return Planner(self.project, self.url, self.timeouts, batch_size).render(plan.direction, plan.start, plan.steps)
+
+    def rollback_plan(self, to: int | None = None, *, start: int | None = None) -> list[Rollback]:
+        """For each phase `up` would apply, what its `down` would do: the SQL (rendered offline), what it
+        archives and what it restores. It never writes to the database."""
+        pending = self.plan(to, start=start)
+        return [_rollback(phase, self.render_sql(Plan("down", phase.number, phase.number - 1, (phase,))))
+                for phase in pending.steps]
 
     def _plan(self, state: DatabaseState, to: int | None, *, down: bool) -> Plan:
         _refuse_unusable(state)

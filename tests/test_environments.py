@@ -262,8 +262,12 @@ def test_outside_its_window_up_down_and_restore_refuse_unless_forced(envs, tmp_p
     ok(gg("backup", "--env", "production"))
     manifest = max((tmp_path / "backups" / "production").glob("*.manifest.json"), key=lambda p: p.stat().st_mtime)
     refused(gg("restore", str(manifest), "--env", "production"), "outside its maintenance window")
+    refused(gg("restore", str(manifest), "--env", "production", "--force"), "outside its maintenance window")
     assert at(envs["production"]) == 2
     assert [e.details["command"] for e in ledger_of(envs["production"]) if e.direction == "override"] == ["up"]
+    ok(gg("restore", str(manifest), "--env", "production", "--force", "--reason", "restore drill", "--terminate"))
+    assert [e.details["reason"] for e in ledger_of(envs["production"]) if e.direction == "override"] == [
+        "agreed with support", "restore drill"]  # the restore keeps the ledger's newer entries
 
 
 @sqlite_only

@@ -234,7 +234,7 @@ def test_an_exported_record_stands_in_for_a_source_production_cannot_reach(envs,
 
 
 @sqlite_only
-def test_force_overrides_the_gate_with_a_reason_and_the_override_is_recorded(envs):
+def test_force_overrides_the_gate_with_a_reason_and_the_override_is_recorded(envs, tmp_path):
     refused(gg("migrate", "up", "--env", "production", "--to", "2", "--force"), "--force needs --reason")
     assert at(envs["production"]) == 1
     ok(gg("migrate", "up", "--env", "production", "--to", "2", "--force", "--reason", "hotfix INC-42"))
@@ -244,6 +244,9 @@ def test_force_overrides_the_gate_with_a_reason_and_the_override_is_recorded(env
     assert override[0].details["reason"] == "hotfix INC-42"
     assert override[0].details["environment"] == "production"
     assert "has not been applied and verified on staging" in override[0].details["overridden"][0]
+    page = tmp_path / "report.html"
+    ok(gg("migrate", "report", "--env", "production", "--html", str(page)))
+    assert "phase 2 up" in page.read_text()  # the run, not the override, is the report's last run
 
 
 # -- the production window and the confirmation ------------------------------------------------------
@@ -311,5 +314,8 @@ def test_a_scheduled_window_is_announced_by_status_until_it_has_passed(envs, tmp
         assert announcement(GAINGRID, conn, now=start + timedelta(minutes=89)) is not None
         assert announcement(GAINGRID, conn, now=start + timedelta(minutes=90)) is None  # passed
     engine.dispose()
+    page = tmp_path / "report.html"
+    ok(gg("migrate", "report", "--env", "production", "--html", str(page)))
+    assert "phase 6 schedule" not in page.read_text()  # a planned window is no step of a run
     write_config(tmp_path, production=closed_window())
     refused(gg("migrate", "schedule", "--env", "production", "--at", start.isoformat()), "maintenance window")

@@ -19,7 +19,7 @@ from phased.state.state import namespace_for
 from . import gate
 from .config import Config, Environment
 
-OVERRIDE = "override"  # the ledger's direction for a recorded override
+OVERRIDE = ledger.OVERRIDE  # the ledger's direction for a recorded override
 
 
 @dataclass

@@ -13,7 +13,7 @@ from phased.dialects import engines
 from phased.state import bookkeeping, ledger
 from phased.state.state import namespace_for
 
-DIRECTION = "schedule"
+DIRECTION = ledger.SCHEDULE
 
 
 def entry(phase: int, start: datetime, end: datetime, phases: list[int], environment: str | None) -> ledger.Entry:

@@ -125,6 +125,10 @@ BAD = [
     ('start = "00:00"', 'start = "midnight"', "environments.production.window.start"),
     ('promotes_from = "dev"', 'promotes_from = "production"', "environments.staging.promotes_from"),
     ('url_env = "GG_DEV_URL"', 'url_env = "GG DEV URL"', "environments.dev.url_env"),
+    ('url_env = "GG_DEV_URL"', 'url_env = "GG_DEV_URL"\nname = "development"', "environments.dev.name"),
+    ('[environments.dev]', 'source = "elsewhere"\n[environments.dev]', "source"),
+    ('start = "00:00", end = "00:00"', 'start = "00:00", end = "00:00", days = ["someday"]',
+     "environments.production.window.days"),
 ]
 
 
@@ -223,6 +227,7 @@ def test_an_exported_record_stands_in_for_a_source_production_cannot_reach(envs,
     ok(gg("migrate", "export-record", "--env", "dev", "--output", str(dev_record)))
     refused(gg("migrate", "up", "--env", "production", "--to", "2", "--record", str(dev_record)),
             "exported on environment 'dev'")
+    refused(gg("migrate", "up", "--env", "dev", "--to", "3", "--record", str(record)), "promotes from no other")
     ok(gg("migrate", "up", "--env", "production", "--to", "2", "--record", str(record)))
     assert at(envs["production"]) == 2
 

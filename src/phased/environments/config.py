@@ -236,6 +236,14 @@ def load(project: str, start: Path | None = None, *, path: Path | None = None) -
         return None
     file, table = found
     prefix = (f"tool.{project}.",) if file.name == "pyproject.toml" else ("",)
+    if not isinstance(table, dict):
+        raise ConfigError(f"{file}: tool.{project}: not a table")
+    for key, where in [("source", "source"), *(("name", f"environments.{n}.name")
+                                                for n, e in (table.get("environments") or {}).items()
+                                                if isinstance(e, dict) and "name" in e)]:
+        if key == "source" and "source" not in table:
+            continue
+        raise ConfigError(f"{file}: {prefix[0]}{where}: unknown key")
     try:
         config = Config.model_validate({**table, "source": file})
     except ValidationError as exc:

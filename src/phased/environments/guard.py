@@ -78,6 +78,9 @@ class Rollout:
         and verified, with the same script."""
         source = self.source()
         out = Refusals("up", self.name)
+        if source is None and record is not None:
+            raise MigrateError(f"--record is for the promotion gate, and environment {self.name} promotes from no "
+                               "other (promotes_from in the config file)")
         if source is None or not steps:
             return out
         out.remedy = f"run it on {source.name} first ({cli(f'up --env {source.name}')}), "

@@ -100,3 +100,24 @@ def test_up_on_the_direct_url_while_the_prisma_app_writes_through_pgbouncer(pg_u
     assert len(writes) > 50, "the app did not write during the migration"
     assert failed == [], failed[:5]
     assert Migrator(GAINGRID, pg_url).verify(strict=False).ok
+
+
+def test_why_behind_the_pooler_two_migrators_would_both_hold_the_lock(pg_url, bouncer_port):
+    """What the refusal prevents: through PgBouncer in transaction mode, a second client is handed the
+    session that holds the first one's advisory lock, and gets it too; directly, it does not."""
+    import psycopg
+
+    from gaingrid.testing.loads import libpq_url
+
+    def both_get_the_lock(url: str) -> bool:
+        with psycopg.connect(libpq_url(url)) as first, psycopg.connect(libpq_url(url)) as second:
+            assert first.execute("SELECT pg_try_advisory_lock(4242)").fetchone()[0]
+            first.commit()
+            got = second.execute("SELECT pg_try_advisory_lock(4242)").fetchone()[0]
+            second.commit()
+            first.execute("SELECT pg_advisory_unlock_all()")
+            first.commit()
+            return got
+
+    assert both_get_the_lock(pgbouncer.through(pg_url, bouncer_port))
+    assert not both_get_the_lock(pg_url)

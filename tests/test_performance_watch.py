@@ -40,6 +40,8 @@ def test_a_statement_slower_after_the_run_is_flagged(pg_url):
     assert sleep.regressed and (sleep.before_calls, sleep.after_calls) == (5, 3)
     assert sleep.after_mean_ms > 25 and sleep.before_mean_ms < 10
     assert not by_query['SELECT count(*) FROM "User"'].regressed
+    assert [s.query for s in statements if s.regressed] == ["SELECT pg_sleep($1)"]
+    assert not any("gaingrid_migrate" in q or "pg_stat_statements" in q for q in by_query)  # the migrator's own
     out = runner.invoke(app, ["migrate", "report", "--database-url", pg_url, "--ratio", "2"])
     assert out.exit_code == 0, out.output
     assert "REGRESSION" in out.stdout and "1 statement regressed" in " ".join(out.stdout.split())

@@ -551,7 +551,7 @@ class Migrator:
         """The app's top statements now (the performance watch), where the database keeps statistics."""
         with self._connect() as conn:
             found = dialects.of(conn).statements(conn)
-        return None if found is None else watch.snapshot(found, keep)
+        return None if found is None else watch.snapshot(watch.the_apps(found, self.project.namespace), keep)
 
     def performance(self, ratio: float = watch.DEFAULT_RATIO) -> tuple[list[watch.Statement] | None, str]:
         """Each top statement's mean time and calls before the last run and since it ended, regressions
@@ -564,7 +564,7 @@ class Migrator:
         run = watch.last_run(entries)
         if run is None:
             return None, f"no run of {cli('up')} or down has recorded the statements yet"
-        return watch.compare(*run, now, ratio=ratio), ""
+        return watch.compare(*run, watch.the_apps(now, self.project.namespace), ratio=ratio), ""
 
     def _preflight(self, phase: Phase) -> None:
         """Validate: refuse, before anything of `phase` changes, a database not ready for it."""

@@ -28,6 +28,20 @@ class Statement:
         return self.after_mean_ms / self.before_mean_ms
 
 
+_UTILITY = ("set ", "show ", "begin", "commit", "rollback", "savepoint", "release", "start transaction")
+_CATALOGS = ("pg_catalog", "information_schema", "pg_stat_", "pg_class", "pg_namespace", "pg_index",
+             "pg_constraint", "pg_attribute", "pg_type", "pg_locks", "sqlite_master")
+
+
+def the_apps(found: dict[str, list], namespace: str) -> dict[str, list]:
+    """The app's statements: not the migrator's own (its bookkeeping in `namespace`, the catalogs it
+    reads, the statistics it reads here) nor session chatter (SET, BEGIN, COMMIT ...)."""
+    def own(query: str) -> bool:
+        text = query.lstrip().lower()
+        return text.startswith(_UTILITY) or namespace.lower() in text or any(c in text for c in _CATALOGS)
+    return {k: v for k, v in found.items() if not own(v[0])}
+
+
 def snapshot(found: dict[str, list], keep: dict | None = None) -> dict:
     """The TOP statements of `found` by total time, and those of `keep` (the snapshot before)."""
     top = sorted(found, key=lambda k: -found[k][2])[:TOP]

@@ -204,7 +204,7 @@ def test_promotion_needs_the_phase_verified_on_the_source_with_the_same_script(e
 def test_a_phase_staging_reversed_is_no_longer_promotable(envs):
     ok(gg("migrate", "up", "--env", "dev", "--to", "3"))
     ok(gg("migrate", "up", "--env", "staging", "--to", "3"))
-    ok(gg("migrate", "down", "--env", "staging", "--to", "2"))
+    ok(gg("migrate", "down", "--env", "staging", "--to", "2", "--yes"))
     refused(gg("migrate", "up", "--env", "production", "--to", "3"), "phase 3 add_training_models has not been")
 
 
@@ -290,6 +290,9 @@ def test_confirm_asks_for_the_environment_name(envs, tmp_path):
     assert "production" in result.stdout
     ok(gg("migrate", "up", "--env", "production", "--to", "3", "--yes"))
     assert at(envs["production"]) == 3
+    refused(gg("migrate", "down", "--env", "production", "--to", "2", input="staging\n"), "typed 'staging'")
+    ok(gg("migrate", "down", "--env", "production", "--to", "2", input="production\n"))  # the name answers down's question
+    assert at(envs["production"]) == 2
     ok(gg("migrate", "status", "--env", "production"))  # reading asks nothing
 
 

@@ -60,7 +60,8 @@ def test_the_migrator_refuses_a_pooled_connection_and_names_the_direct_url(pg_ur
     refused(runner.invoke(app, ["migrate", "adopt", "--env", "production"]), "pooler")
     monkeypatch.setenv("GG_DIRECT_URL", pooled)  # the "direct" URL goes through the pooler too
     config(tmp_path, direct=True)
-    refused(runner.invoke(app, ["migrate", "down", "--to", "1", "--env", "production"]), "point GG_DIRECT_URL")
+    refused(runner.invoke(app, ["migrate", "down", "--to", "1", "--env", "production", "--yes"]),
+            "point GG_DIRECT_URL")
     assert Migrator(GAINGRID, pg_url).status().phase_number == 1
     assert len(Migrator(GAINGRID, pg_url).history()) == len(before)  # nothing changed, nothing recorded
 

@@ -116,10 +116,11 @@ def up(database_url: DatabaseUrl = None, env: EnvName = None, to: ToPhase = None
        record: Record = None) -> None:
     """Apply pending phases, up to 6 (or --to N; phase 7 only when asked for). Backs up first."""
     migrator = migrator_for(database_url, env=env, report=_said, prisma_migrations=prisma_migrations)
-    the_plan = migrator.plan(to)
-    if the_plan.steps:
-        guard(env, "up", migrator, the_plan.target, steps=the_plan.steps, force=force, reason=reason, yes=yes,
-              record=record)
+    if env is not None or record is not None:  # without an environment, as before: up refuses what it must
+        the_plan = migrator.plan(to)
+        if the_plan.steps:
+            guard(env, "up", migrator, the_plan.target, steps=the_plan.steps, force=force, reason=reason, yes=yes,
+                  record=record)
     backup_dir = backup_dir_for(env, backup_dir, "backup_dir")
     with reporting.progress_bars(console) as update:
         results = migrator.up(to, on_step=lambda r: reporting.print_step(console, r), batch_size=batch_size,
@@ -239,7 +240,7 @@ def down(to: Annotated[int, typer.Option("--to", help="The phase to go back to (
     for line in preview:
         console.print(line, soft_wrap=True)
     named = False  # the environment's name was typed: that is the answer
-    if migrator.plan(to, down=True).steps:
+    if env is not None and migrator.plan(to, down=True).steps:
         named = guard(env, "down", migrator, to, force=force, reason=reason, yes=yes)
     if preview and not (yes or named):
         if not sys.stdin.isatty():

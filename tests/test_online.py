@@ -214,6 +214,7 @@ def test_the_backfill_backs_off_while_app_sessions_wait_on_locks_and_says_so(pg_
                 release()
     assert len(notes) > 5
     assert all(n and "backing off" in n and "1 app sessions waiting on locks" in n for n in notes[1:4])
+    assert all("1 session blocked on locks, the longest for" in n for n in notes[1:4])  # the progress output shows it
     assert not any(notes[5:])
 
 

@@ -12,6 +12,7 @@ from phased.declare.phase import Phase, Project
 from phased.verification.checks.backfill import BackfillMatches
 from phased.verification.checks.consistency import NewRowsConsistent
 from phased.verification.checks.legacy import LegacyUntouched
+from phased.verification.checks.queries import SampleQueries, SampleQuery
 from phased.verification.checks.schema import SchemaMatches
 from phased.verification.checks.sync import SyncInstalled
 from phased.verification.checks.validity import ConstraintsValid
@@ -44,6 +45,20 @@ WORKOUT_LOG = Backfill(
     reverse=Reverse(new_parent={"createdAt": "createdAt", "updatedAt": "updatedAt"}),
 )
 
+# Phase 6 exists for these queries of the new app: each must use its index (checked with EXPLAIN).
+APP_QUERIES = SampleQueries(
+    SampleQuery("/logs by user and date",
+                'SELECT id, "exerciseId", date, sets, reps, weight FROM "WorkoutLog" WHERE "userId" = \'sample-user\' '
+                "AND date >= '2025-01-01' AND date < '2025-02-01' ORDER BY date DESC, id DESC LIMIT 51",
+                "WorkoutLog_userId_date_idx"),
+    SampleQuery("/logs/progress by exercise",
+                'SELECT date, sets, reps, weight FROM "WorkoutLog" WHERE "exerciseId" = \'sample-exercise\' ORDER BY date',
+                "WorkoutLog_exerciseId_idx"),
+    SampleQuery("/plans by status",
+                'SELECT id, name FROM "TrainingPlan" WHERE "userId" = \'sample-user\' AND status = \'ACTIVE\' '
+                'ORDER BY "createdAt" DESC', "TrainingPlan_userId_status_idx"),
+)
+
 # The first phase is the baseline another tool made: its rows are what they are (orphans in it
 # are the backfill's to quarantine). Each later phase checks what it added.
 CONSISTENT = NewRowsConsistent()
@@ -58,7 +73,7 @@ PHASES = (
           backfills=(WORKOUT_LOG,), deferred_foreign_keys=("WorkoutLog_userId_fkey", "WorkoutLog_exerciseId_fkey"),
           checks=(CONSISTENT, SyncInstalled(WORKOUT_LOG), BackfillMatches(WORKOUT_LOG))),
     Phase(6, "add_performance_indexes", "six indexes for the new queries, built without blocking writers",
-          checks=(CONSISTENT,)),
+          checks=(CONSISTENT, APP_QUERIES)),
     Phase(7, "cleanup_old_workout_models", "drop WorkoutExercise (archived first); opt-in: up --to 7", opt_in=True,
           retires=("workout_log",), checks=(CONSISTENT,)),
 )

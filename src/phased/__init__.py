@@ -8,6 +8,7 @@ nothing of any product: GainGrid is one project, examples/blog another.
 The rooms, each a layer that imports only the ones below it (pyproject.toml's
 import-linter contracts keep it so):
 
+    environments   dev → staging → production: config, promotion gate, windows
     lifecycle      the commands, and each phase step's start, complete, rollback
     verification   checks, row comparison, parallel snapshot readers
     safety         backups and restores
@@ -31,6 +32,7 @@ from phased.dialects.engines import connection, create_engine, parse_url, redact
 from phased.dialects.retry import Timeouts
 from phased.dialects.sqlite import BUSY_TIMEOUT_MS as SQLITE_BUSY_TIMEOUT_MS
 from phased.dialects.sqlite import require_directory
+from phased.environments.schedule import announcement
 from phased.lifecycle.commands import Migrator, Plan, StepResult
 from phased.schema.shapes import metadata_at_phase
 from phased.state.state import DatabaseState, read_state, recorded_revision
@@ -42,7 +44,7 @@ def namespace(name: str, dialect: str) -> Namespace:
 
 
 __all__ = [
-    "Backfill", "DatabaseState", "MigrateError", "Migrator", "NAMES", "Names", "Namespace", "Parent", "Phase",
+    "Backfill", "DatabaseState", "announcement", "MigrateError", "Migrator", "NAMES", "Names", "Namespace", "Parent", "Phase",
     "Plan", "Project", "Reference", "SQLITE_BUSY_TIMEOUT_MS", "StepResult", "Timeouts", "connection",
     "create_engine", "dialect_of", "metadata_at_phase", "namespace", "parse_url", "quote", "read_state",
     "recorded_revision", "redact", "require_directory",

@@ -7,12 +7,12 @@ from typing import Annotated
 import typer
 
 from gaingrid.cli import reporting
-from gaingrid.cli.common import DatabaseUrl, console, migrator_for, one_line_errors
+from gaingrid.cli.common import DatabaseUrl, EnvName, console, migrator_for, one_line_errors
 
 
 @one_line_errors
 def demo_data(
-    database_url: DatabaseUrl = None,
+    database_url: DatabaseUrl = None, env: EnvName = None,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same rows.")] = 42,
     users: Annotated[int, typer.Option(help="Number of users.")] = 50,
     workouts_per_user: Annotated[int, typer.Option(help="Average workouts per user.")] = 40,
@@ -25,7 +25,7 @@ def demo_data(
 
     options = DemoDataOptions(seed=seed, users=users, workouts_per_user=workouts_per_user,
                               exercises_per_workout=exercises_per_workout, months=months)
-    counts = fill_legacy(migrator_for(database_url), options, console)
+    counts = fill_legacy(migrator_for(database_url, env=env), options, console)
     reporting.print_counts(console, counts)
 
 

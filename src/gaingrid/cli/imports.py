@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from gaingrid.cli.common import DEFAULT_URL, DatabaseUrl, console, one_line_errors
+from gaingrid.cli.common import DEFAULT_URL, DatabaseUrl, EnvName, app_database, console, one_line_errors
 from phased.declare.errors import MigrateError
 
 import_app = typer.Typer(no_args_is_help=True, help="Import workout history exported from Strong or Hevy.")
@@ -38,22 +38,24 @@ def register(app: typer.Typer) -> None:
 
 
 def import_strong(file: ImportFile, user: User, unit: ImportUnit = Unit.kg, json_output: Json = False,
-                  database_url: DatabaseUrl = None) -> None:
+                  database_url: DatabaseUrl = None, env: EnvName = None) -> None:
     """Import a Strong export: one transaction, verified set by set; importing it again adds nothing."""
-    one_line_errors(_import)("strong", file, user, unit.value, json_output, database_url)
+    one_line_errors(lambda: _import("strong", file, user, unit.value, json_output,
+                                    app_database(database_url, env)))()
 
 
 def import_hevy(file: ImportFile, user: User, unit: ImportUnit = Unit.kg, json_output: Json = False,
-                database_url: DatabaseUrl = None) -> None:
+                database_url: DatabaseUrl = None, env: EnvName = None) -> None:
     """Import a Hevy export: one transaction, verified set by set; importing it again adds nothing."""
-    one_line_errors(_import)("hevy", file, user, unit.value, json_output, database_url)
+    one_line_errors(lambda: _import("hevy", file, user, unit.value, json_output,
+                                    app_database(database_url, env)))()
 
 
 def export_strong(file: Annotated[Path, typer.Argument(help="The CSV file to write.", show_default=False)],
                   user: User, unit: Annotated[Unit, typer.Option("--unit", help="Weights in kg or lb.")] = Unit.kg,
-                  database_url: DatabaseUrl = None) -> None:
+                  database_url: DatabaseUrl = None, env: EnvName = None) -> None:
     """Write the account's workout logs as a Strong CSV export; importing it back adds nothing."""
-    one_line_errors(_export)(file, user, unit.value, database_url)
+    one_line_errors(lambda: _export(file, user, unit.value, app_database(database_url, env)))()
 
 
 def _account(conn, email: str) -> tuple[int, dict]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -11,9 +12,16 @@ import typer
 from rich.console import Console
 
 from gaingrid.cli import reporting
-from gaingrid.cli.common import DatabaseUrl, PrismaMigrations, console, migrator_for, one_line_errors
+from gaingrid.cli.common import (DatabaseUrl, EnvName, Force, PrismaMigrations, Reason, Yes, backup_dir_for, console,
+                                 guard, migrator_for, one_line_errors, rollout_for)
 from gaingrid.phases import GAINGRID
 from phased.declare.errors import MigrateError
+from phased.dialects.engines import redact
+from phased.environments import Refusals
+from phased.environments.gate import record as promotion_record
+from phased.environments.schedule import entry as schedule_entry
+from phased.environments.schedule import parse_moment, record_entry
+from phased.lifecycle.watch import DEFAULT_RATIO
 from phased.movement.batches import DEFAULT_BATCH_SIZE
 from phased.movement.throttle import Throttle
 from phased.safety.backup import hook as backup_hook
@@ -44,9 +52,9 @@ def _said(message: str) -> None:
 
 @migrate_app.command()
 @one_line_errors
-def status(database_url: DatabaseUrl = None, prisma_migrations: PrismaMigrations = None) -> None:
+def status(database_url: DatabaseUrl = None, env: EnvName = None, prisma_migrations: PrismaMigrations = None) -> None:
     """Show the phase the database is at and the phases still pending."""
-    migrator = migrator_for(database_url, prisma_migrations=prisma_migrations)
+    migrator = migrator_for(database_url, env=env, prisma_migrations=prisma_migrations)
     state = migrator.status()
     reporting.print_status(console, GAINGRID, migrator.url, state)
     reporting.print_backfills(console, migrator.backfills())
@@ -61,9 +69,9 @@ def status(database_url: DatabaseUrl = None, prisma_migrations: PrismaMigrations
 
 @migrate_app.command()
 @one_line_errors
-def adopt(database_url: DatabaseUrl = None, prisma_migrations: PrismaMigrations = None) -> None:
+def adopt(database_url: DatabaseUrl = None, env: EnvName = None, prisma_migrations: PrismaMigrations = None) -> None:
     """Record the phase of a database another tool created (after checking its schema matches exactly)."""
-    phase = migrator_for(database_url, prisma_migrations=prisma_migrations).adopt()
+    phase = migrator_for(database_url, env=env, prisma_migrations=prisma_migrations).adopt()
     console.print(f"adopted: the database is recorded at phase {phase.label}")
     if prisma_migrations:
         console.print(f"Prisma's history is kept, with its migrations in {prisma_migrations}", soft_wrap=True)
@@ -71,14 +79,22 @@ def adopt(database_url: DatabaseUrl = None, prisma_migrations: PrismaMigrations 
 
 @migrate_app.command()
 @one_line_errors
-def plan(database_url: DatabaseUrl = None, to: ToPhase = None,
+def plan(database_url: DatabaseUrl = None, env: EnvName = None, to: ToPhase = None,
          down: Annotated[bool, typer.Option("--down", help="Plan a downgrade to --to.")] = False,
          sql: Annotated[bool, typer.Option("--sql", help="Print the exact SQL for this dialect instead.")] = False,
+         rollback: Annotated[bool, typer.Option(
+             "--rollback", help="The rollback plan: for each pending phase, what down would do (its SQL, what it "
+                                "archives, what it restores).")] = False,
          start: Annotated[Optional[int], typer.Option(
              "--from", help="Plan for a database at this phase (0: empty) without connecting to it.",
              show_default=False)] = None) -> None:
     """Show what each pending phase will change, without touching the database."""
-    migrator = migrator_for(database_url)
+    migrator = migrator_for(database_url, env=env)
+    if rollback:
+        if down:
+            raise MigrateError("--rollback plans the way back from the pending phases: leave out --down")
+        reporting.print_rollback(console, migrator.rollback_plan(to, start=start), sql=sql)
+        return
     the_plan = migrator.plan(to, down=down, start=start)
     if sql:
         typer.echo(migrator.render_sql(the_plan), nl=False)
@@ -86,14 +102,26 @@ def plan(database_url: DatabaseUrl = None, to: ToPhase = None,
         reporting.print_plan(console, the_plan)
 
 
+Record = Annotated[Optional[Path], typer.Option(
+    "--record", help="The promotion gate reads this exported record of the source environment "
+                     "(export-record) instead of its database.", show_default=False)]
+
+
 @migrate_app.command()
 @one_line_errors
-def up(database_url: DatabaseUrl = None, to: ToPhase = None, batch_size: BatchSize = DEFAULT_BATCH_SIZE,
-       batch_delay: BatchDelay = 0.0, max_lock_waiters: MaxLockWaiters = 2, max_active: MaxActive = None,
-       no_backup: NoBackup = False, backup_dir: BackupDirOption = Path("backups"),
-       prisma_migrations: PrismaMigrations = None) -> None:
+def up(database_url: DatabaseUrl = None, env: EnvName = None, to: ToPhase = None,
+       batch_size: BatchSize = DEFAULT_BATCH_SIZE, batch_delay: BatchDelay = 0.0, max_lock_waiters: MaxLockWaiters = 2,
+       max_active: MaxActive = None, no_backup: NoBackup = False, backup_dir: BackupDirOption = Path("backups"),
+       prisma_migrations: PrismaMigrations = None, force: Force = False, reason: Reason = None, yes: Yes = False,
+       record: Record = None) -> None:
     """Apply pending phases, up to 6 (or --to N; phase 7 only when asked for). Backs up first."""
-    migrator = migrator_for(database_url, report=_said, prisma_migrations=prisma_migrations)
+    migrator = migrator_for(database_url, env=env, report=_said, prisma_migrations=prisma_migrations)
+    if env is not None or record is not None:  # without an environment, as before: up refuses what it must
+        the_plan = migrator.plan(to)
+        if the_plan.steps:
+            guard(env, "up", migrator, the_plan.target, steps=the_plan.steps, force=force, reason=reason, yes=yes,
+                  record=record)
+    backup_dir = backup_dir_for(env, backup_dir, "backup_dir")
     with reporting.progress_bars(console) as update:
         results = migrator.up(to, on_step=lambda r: reporting.print_step(console, r), batch_size=batch_size,
                               throttle=_throttle(batch_delay, max_lock_waiters, max_active),
@@ -108,7 +136,7 @@ def up(database_url: DatabaseUrl = None, to: ToPhase = None, batch_size: BatchSi
 
 @migrate_app.command()
 @one_line_errors
-def verify(database_url: DatabaseUrl = None,
+def verify(database_url: DatabaseUrl = None, env: EnvName = None,
            json_output: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
            allow_writes: Annotated[bool, typer.Option(
                "--allow-writes", help="The app has been writing: legacy changes since the baseline and new-app "
@@ -118,7 +146,7 @@ def verify(database_url: DatabaseUrl = None,
                                    "(default: the CPU count, at most 4).")] = None,
            prisma_migrations: PrismaMigrations = None) -> None:
     """Check every applied phase: schema, validity, consistency, legacy data, the backfill row by row."""
-    migrator = migrator_for(database_url, jobs=jobs, report=lambda note: typer.echo(f"note: {note}", err=True),
+    migrator = migrator_for(database_url, env=env, jobs=jobs, report=lambda note: typer.echo(f"note: {note}", err=True),
                             prisma_migrations=prisma_migrations)
     with reporting.progress_bars(console if not json_output else Console(stderr=True)) as update:
         result = migrator.verify(strict=not allow_writes, on_progress=lambda done, total: update("verify", done, total))
@@ -132,11 +160,11 @@ def verify(database_url: DatabaseUrl = None,
 
 @migrate_app.command()
 @one_line_errors
-def rehearse(database_url: DatabaseUrl = None) -> None:
+def rehearse(database_url: DatabaseUrl = None, env: EnvName = None) -> None:
     """Run the whole migration on a throwaway clone (up, verify, down, compare, up, verify); the source is only read."""
     from phased.lifecycle.rehearse import rehearse as run_rehearsal
 
-    migrator = migrator_for(database_url)
+    migrator = migrator_for(database_url, env=env)
     # The clone keeps no other history: what the team's own migrations added is still foreign there,
     # but its Prisma history, which the rehearsal does not write, is not checked.
     project = replace(migrator.project, checks=GAINGRID.checks)
@@ -148,31 +176,40 @@ def rehearse(database_url: DatabaseUrl = None) -> None:
 
 @migrate_app.command()
 @one_line_errors
-def report(html: Annotated[Path, typer.Option("--html", help="The HTML file to write.")],
-           database_url: DatabaseUrl = None) -> None:
-    """Write a self-contained HTML page of the last run: timeline, throughput, verification, backup."""
-    migrator = migrator_for(database_url)
-    try:
-        html.write_text(migrator.report_html(), encoding="utf-8")
-    except OSError as exc:
-        raise MigrateError(f"cannot write {html}: {exc.strerror}") from None
-    console.print(f"report: {html}", markup=False, soft_wrap=True)
+def report(html: Annotated[Optional[Path], typer.Option("--html", help="Also write the HTML page of the last run.",
+                                                        show_default=False)] = None,
+           ratio: Annotated[float, typer.Option("--ratio", min=1.0, help="Flag a statement whose mean time after "
+                                                                         "the run is this many times its mean before.")]
+           = DEFAULT_RATIO,
+           database_url: DatabaseUrl = None, env: EnvName = None) -> None:
+    """The performance watch (the app's top statements, mean time and calls before the last run and since,
+    regressions flagged; PostgreSQL's pg_stat_statements); with --html, the page of the last run: timeline,
+    throughput, verification, backup."""
+    migrator = migrator_for(database_url, env=env)
+    statements, why = migrator.performance(ratio)
+    reporting.print_performance(console, statements, why, ratio)
+    if html is not None:
+        try:
+            html.write_text(migrator.report_html(), encoding="utf-8")
+        except OSError as exc:
+            raise MigrateError(f"cannot write {html}: {exc.strerror}") from None
+        console.print(f"report: {html}", markup=False, soft_wrap=True)
 
 
 @migrate_app.command()
 @one_line_errors
-def history(database_url: DatabaseUrl = None,
+def history(database_url: DatabaseUrl = None, env: EnvName = None,
             limit: Annotated[int, typer.Option(min=1, help="Entries to show at most.")] = 50) -> None:
     """Print the ledger: every phase run, adopt, backfill and verify, with its outcome."""
-    reporting.print_history(console, migrator_for(database_url).history(limit))
+    reporting.print_history(console, migrator_for(database_url, env=env).history(limit))
 
 
 @migrate_app.command()
 @one_line_errors
-def backfill(database_url: DatabaseUrl = None, batch_size: BatchSize = DEFAULT_BATCH_SIZE,
+def backfill(database_url: DatabaseUrl = None, env: EnvName = None, batch_size: BatchSize = DEFAULT_BATCH_SIZE,
              batch_delay: BatchDelay = 0.0, max_lock_waiters: MaxLockWaiters = 2, max_active: MaxActive = None) -> None:
     """Run or resume the current phase's backfill alone (it continues where a killed run stopped)."""
-    migrator = migrator_for(database_url, report=_said)
+    migrator = migrator_for(database_url, env=env, report=_said)
     with reporting.progress_bars(console) as update:
         result = migrator.backfill(batch_size=batch_size, throttle=_throttle(batch_delay, max_lock_waiters, max_active),
                                    on_backfill=lambda p: update(p.name, p.done, p.total, p.note))
@@ -182,25 +219,30 @@ def backfill(database_url: DatabaseUrl = None, batch_size: BatchSize = DEFAULT_B
 
 @migrate_app.command()
 @one_line_errors
-def quarantine(database_url: DatabaseUrl = None,
+def quarantine(database_url: DatabaseUrl = None, env: EnvName = None,
                limit: Annotated[int, typer.Option(min=1, help="Rows to show at most.")] = 50) -> None:
     """List the source rows a backfill could not migrate, with the reason (they are never dropped)."""
-    reporting.print_quarantine(console, migrator_for(database_url).quarantine(limit))
+    reporting.print_quarantine(console, migrator_for(database_url, env=env).quarantine(limit))
 
 
 @migrate_app.command()
 @one_line_errors
 def down(to: Annotated[int, typer.Option("--to", help="The phase to go back to (1 or more).")],
-         database_url: DatabaseUrl = None,
-         yes: Annotated[bool, typer.Option("--yes", help="Go ahead without asking (after printing what it will do).")]
-         = False, prisma_migrations: PrismaMigrations = None) -> None:
+         database_url: DatabaseUrl = None, env: EnvName = None,
+         yes: Annotated[bool, typer.Option("--yes", help="Go ahead without asking (after printing what it will do); "
+                                                         "on an environment with confirm = true, without typing "
+                                                         "its name.")] = False,
+         prisma_migrations: PrismaMigrations = None, force: Force = False, reason: Reason = None) -> None:
     """Reverse applied phases down to --to N, archiving what is dropped: prints what it will archive,
     rebuild or keep, with row counts, and asks first unless --yes."""
-    migrator = migrator_for(database_url, report=_said, prisma_migrations=prisma_migrations)
+    migrator = migrator_for(database_url, env=env, report=_said, prisma_migrations=prisma_migrations)
     preview = migrator.down_preview(to)
     for line in preview:
         console.print(line, soft_wrap=True)
-    if preview and not yes:
+    named = False  # the environment's name was typed: that is the answer
+    if env is not None and migrator.plan(to, down=True).steps:
+        named = guard(env, "down", migrator, to, force=force, reason=reason, yes=yes)
+    if preview and not (yes or named):
         if not sys.stdin.isatty():
             raise MigrateError("down asks before it changes anything, and no one can answer here: "
                                "rerun with --yes to go ahead")
@@ -209,6 +251,54 @@ def down(to: Annotated[int, typer.Option("--to", help="The phase to go back to (
     results = migrator.down(to, on_step=lambda r: reporting.print_step(console, r))
     if not results:
         console.print("nothing to do: the database is already at that phase")
+
+
+@migrate_app.command("export-record")
+@one_line_errors
+def export_record(output: Annotated[Path, typer.Option("--output", "-o", help="The file to write (JSON).")],
+                  env: EnvName = None, database_url: DatabaseUrl = None) -> None:
+    """Write this environment's promotion record: its ledger entries and their script checksums, for the
+    promotion gate of an environment that cannot reach this one (`up --record FILE`)."""
+    if env is None:
+        raise MigrateError("export-record needs --env NAME: the record names the environment it comes from")
+    migrator = migrator_for(database_url, env=env)
+    data = promotion_record(GAINGRID, env, redact(migrator.url), migrator.status().phase_number, migrator.history())
+    try:
+        output.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise MigrateError(f"cannot write {output}: {exc.strerror}") from None
+    console.print(f"promotion record of {env} (phase {data['phase']}, {len(data['entries'])} ledger entries): {output}",
+                  markup=False, soft_wrap=True)
+
+
+@migrate_app.command()
+@one_line_errors
+def schedule(at: Annotated[str, typer.Option("--at", help="When the window starts: ISO 8601 (without an offset: "
+                                                          "in the environment window's timezone, else UTC).")],
+             minutes: Annotated[int, typer.Option("--minutes", min=1, help="How long it lasts.")] = 60,
+             to: ToPhase = None, database_url: DatabaseUrl = None, env: EnvName = None, force: Force = False,
+             reason: Reason = None) -> None:
+    """Record a planned maintenance window for the pending phases; the service's /status announces it."""
+    rollout = rollout_for(env)
+    window = rollout.env.window if rollout else None
+    start = parse_moment(at, window.zone if window else timezone.utc)
+    end = start + timedelta(minutes=minutes)
+    if start <= datetime.now(timezone.utc):
+        raise MigrateError(f"--at {at} is in the past: plan a window that is still to come")
+    migrator = migrator_for(database_url, env=env)
+    the_plan = migrator.plan(to)
+    if not the_plan.steps:
+        raise MigrateError("nothing to schedule: the database is already at the target phase")
+    if window is not None and not window.covers(start, end):
+        Refusals("schedule", rollout.name, [f"the planned window is not inside its maintenance window "
+                                            f"({window.describe()})"], "plan it in the window, ").enforce(
+            force=force, reason=reason)
+    phases = [p.number for p in the_plan.steps]
+    planned = schedule_entry(the_plan.target, start, end, phases, env)
+    record_entry(GAINGRID, migrator.url, planned)
+    console.print(f"scheduled{' on ' + env if env else ''}: {planned.details['from']} to {planned.details['to']}, "
+                  f"phases {', '.join(map(str, phases))}; the service's /status announces it until it has passed",
+                  markup=False, soft_wrap=True)
 
 
 @migrate_app.command("prisma-schema")

@@ -8,6 +8,7 @@ from typing import Callable, Iterator
 import sqlalchemy as sa
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeRemainingColumn
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -164,6 +165,10 @@ def print_history(console: Console, entries: list[Entry]) -> None:
                   "backup")
     for e in entries:
         outcome = "[green]ok[/]" if e.outcome == "ok" else f"[red]{e.outcome}[/]: {e.error or ''}"
+        if e.direction == "override":  # an environment's rule, forced (--force --reason)
+            outcome = f"[yellow]forced[/] {e.details.get('command', '')}: {escape(e.details.get('reason', ''))}"
+        elif e.direction == "schedule":
+            outcome = f"planned {e.details.get('from')} to {e.details.get('to')}"
         parts = ", ".join(f"{name} {seconds:.2f}" for name, seconds in step_seconds(e))
         table.add_row(str(e.id), str(e.phase), e.direction, e.started_at.strftime("%m-%d %H:%M:%S"),
                       f"{e.seconds:.2f}", parts, f"{e.rows_moved:,}" if e.rows_moved else "", outcome, e.operator,
@@ -187,3 +192,36 @@ def print_rehearsal(console: Console, result: Rehearsal) -> None:
     console.print(f"longest lock wait seen: {wait}")
     console.print("rehearsal [green]passed[/]: the migration is safe to run on this data" if result.ok
                   else f"rehearsal [red]FAILED[/]: {result.failure}", soft_wrap=True)
+
+
+def print_performance(console: Console, statements, why: str, ratio: float) -> None:
+    """The performance watch: each statement's mean time and calls before the last run and since it ended."""
+    if statements is None:
+        console.print(f"performance watch: {why}", soft_wrap=True, markup=False)
+        return
+    table = Table("statement", "calls before", "mean before", "calls after", "mean after", "after / before",
+                  title="the app's statements, before the last run and since it ended")
+    for s in statements:
+        after = "" if s.after_mean_ms is None else f"{s.after_mean_ms:.2f} ms"
+        change = "" if s.ratio is None else f"{s.ratio:.2f}×"
+        table.add_row(escape(" ".join(s.query.split())[:80]), f"{s.before_calls:,}", f"{s.before_mean_ms:.2f} ms",
+                      f"{s.after_calls:,}", after, f"[red]{change} REGRESSION[/]" if s.regressed else change)
+    console.print(table)
+    regressed = sum(s.regressed for s in statements)
+    console.print(f"{regressed} statement{'s' if regressed != 1 else ''} regressed (mean time after / before over "
+                  f"{ratio:g})" if regressed else f"no regression (mean time after / before over {ratio:g})")
+
+
+def print_rollback(console: Console, steps, *, sql: bool = False) -> None:
+    """The rollback plan: what `down` would do to each pending phase (its SQL with --sql)."""
+    if not steps:
+        console.print("nothing pending: no rollback to plan")
+        return
+    for step in steps:
+        console.print(f"[bold]phase {escape(step.phase.label)}[/]: down --to {step.phase.number - 1}", soft_wrap=True)
+        for line in step.archives or ("nothing (no data of the app's is dropped)",):
+            console.print(f"  archives: {escape(line)}", soft_wrap=True)
+        for line in step.restores or ("nothing",):
+            console.print(f"  restores: {escape(line)}", soft_wrap=True)
+        if sql:
+            console.print(step.sql, markup=False, soft_wrap=True, highlight=False)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from gaingrid.cli.common import DEFAULT_URL, DatabaseUrl, console, one_line_errors
+from gaingrid.cli.common import DEFAULT_URL, DatabaseUrl, EnvName, app_database, console, one_line_errors
 from phased.declare.errors import MigrateError
 from phased.dialects import engines
 
@@ -35,12 +35,12 @@ def _engine(database_url: str | None):
 
 
 def serve(
-    database_url: DatabaseUrl = None,
+    database_url: DatabaseUrl = None, env: EnvName = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
 ) -> None:
     """Run the HTTP API (docs at /docs). Configured by GAINGRID_* variables: see the README."""
-    one_line_errors(_serve)(database_url, host, port)
+    one_line_errors(lambda: _serve(app_database(database_url, env), host, port))()
 
 
 def _serve(database_url: str | None, host: str, port: int) -> None:
@@ -58,9 +58,9 @@ def _serve(database_url: str | None, host: str, port: int) -> None:
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 
-def catalog_load(database_url: DatabaseUrl = None) -> None:
+def catalog_load(database_url: DatabaseUrl = None, env: EnvName = None) -> None:
     """Load the 873 catalog exercises; rerunning adds nothing and overwrites nothing."""
-    one_line_errors(_catalog_load)(database_url)
+    one_line_errors(lambda: _catalog_load(app_database(database_url, env)))()
 
 
 def _catalog_load(database_url: str | None) -> None:
@@ -92,13 +92,13 @@ def _instant(text: str | None) -> datetime:
 
 
 def reminders_dispatch(
-    database_url: DatabaseUrl = None,
+    database_url: DatabaseUrl = None, env: EnvName = None,
     now: Annotated[str | None, typer.Option(help="The current instant, ISO 8601 (naive = UTC) [default: now]")] = None,
     window: Annotated[int, typer.Option(min=1, max=7 * 24 * 60, help="Send a reminder at most this many minutes late.")] = 60,
     sender: Annotated[str | None, typer.Option(help="package.module:function taking a Notification [default: the log]")] = None,
 ) -> None:
     """Send the reminders due now in each user's timezone, once per period (run it every few minutes)."""
-    one_line_errors(_dispatch)(database_url, now, window, sender)
+    one_line_errors(lambda: _dispatch(app_database(database_url, env), now, window, sender))()
 
 
 def _dispatch(database_url: str | None, now: str | None, window: int, sender: str | None) -> None:
@@ -121,14 +121,14 @@ def _dispatch(database_url: str | None, now: str | None, window: int, sender: st
 
 def reset_token(
     email: Annotated[str, typer.Argument(help="The account's email address.")],
-    database_url: DatabaseUrl = None,
+    database_url: DatabaseUrl = None, env: EnvName = None,
     valid_minutes: Annotated[int, typer.Option(min=5, max=7 * 24 * 60, help="How long the token works.")] = 60,
 ) -> None:
     """Issue a one-time password-reset token for an account (there is no mail: hand it to the user).
 
     Signed with GAINGRID_TOKEN_SECRET, which must be the running service's.
     """
-    one_line_errors(_reset_token)(email, database_url, valid_minutes)
+    one_line_errors(lambda: _reset_token(email, app_database(database_url, env), valid_minutes))()
 
 
 def _reset_token(email: str, database_url: str | None, valid_minutes: int) -> None:

@@ -90,7 +90,9 @@ def running(*, durable: bool = False, own: bool = False) -> Iterator[Server]:
     )
     durability = "on" if durable else "off"
     options = (f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync={durability} "
-               f"-c synchronous_commit={durability} -c full_page_writes={durability} -c max_connections=200")
+               f"-c synchronous_commit={durability} -c full_page_writes={durability} -c max_connections=200 "
+               # the performance watch reads it (CREATE EXTENSION in a database turns it on there)
+               "-c shared_preload_libraries=pg_stat_statements")
     server = Server(f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", data, options, root / "server.log")
     server.start()
     try:

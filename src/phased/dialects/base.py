@@ -204,6 +204,25 @@ class Dialect:
         """Seconds the longest current lock wait on the database has lasted; None where it cannot be seen."""
         return None
 
+    # -- what stands between the migrator and the database; what the app's queries use ---
+
+    def pooler(self, conn: sa.Connection) -> str | None:
+        """How a connection pooler in transaction mode shows itself on `conn`'s engine (where session state
+        does not stay with a client between transactions); None where none shows."""
+        return None
+
+    def indexes_used(self, conn: sa.Connection, sql: str) -> set[str]:
+        """The indexes the database's plan for `sql` (literal values, no parameters) uses."""
+        return set()
+
+    def statements(self, conn: sa.Connection) -> dict[str, list] | None:
+        """The database's statement statistics, cumulative: id -> [query, calls, total ms]; None where it
+        keeps none (see why_no_statements)."""
+        return None
+
+    def why_no_statements(self, conn: sa.Connection) -> str:
+        return f"{self.title} keeps no statement statistics"
+
     # -- what the other sessions are doing ------------------------------------------------
 
     def session_load(self, conn: sa.Connection) -> tuple[int, int] | None:

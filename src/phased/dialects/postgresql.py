@@ -1,6 +1,7 @@
 """PostgreSQL."""
 from __future__ import annotations
 
+import json
 import time
 from contextlib import contextmanager
 from typing import Iterator
@@ -303,6 +304,62 @@ class PostgreSQL(Dialect):
 
     def longest_lock_wait(self, conn: sa.Connection) -> float | None:
         return backup.longest_lock_wait(conn)
+
+    def pooler(self, conn: sa.Connection) -> str | None:
+        """Directly, each client connection is a server process of its own. Behind PgBouncer in transaction
+        mode, a connection holds a server process only for a transaction: once `conn`'s transaction ends,
+        another client connection's next transaction is served by that same process (PgBouncer hands out the
+        server it used last). Two client connections answering one pg_backend_pid() are the pooler."""
+        mine = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        conn.commit()
+        with conn.engine.connect() as other:
+            theirs = other.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+            other.rollback()
+        if mine == theirs:
+            return f"two of its client connections were served by one server process, pid {mine}"
+        return None
+
+    def indexes_used(self, conn: sa.Connection, sql: str) -> set[str]:
+        """With sequential scans discouraged for the one EXPLAIN (in the caller's transaction): whether an
+        index serves the query at all, whatever the table's size today."""
+        was = conn.exec_driver_sql("SELECT current_setting('enable_seqscan')").scalar_one()
+        conn.exec_driver_sql("SELECT set_config('enable_seqscan', 'off', true)")
+        try:
+            plan = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {sql}").scalar_one()
+        finally:
+            conn.exec_driver_sql(f"SELECT set_config('enable_seqscan', {literal(was)}, true)")
+        found: set[str] = set()
+
+        def walk(node) -> None:
+            if isinstance(node, dict):
+                if "Index Name" in node:
+                    found.add(node["Index Name"])
+                for value in node.values():
+                    walk(value)
+            elif isinstance(node, list):
+                for value in node:
+                    walk(value)
+
+        walk(json.loads(plan) if isinstance(plan, str) else plan)
+        return found
+
+    def statements(self, conn: sa.Connection) -> dict[str, list] | None:
+        """pg_stat_statements of this database (it must be in shared_preload_libraries, and created here)."""
+        if not conn.exec_driver_sql("SELECT to_regclass('pg_stat_statements') IS NOT NULL").scalar():
+            return None
+        try:
+            with conn.begin_nested():
+                rows = conn.exec_driver_sql(
+                    "SELECT queryid::text, query, calls, total_exec_time FROM pg_stat_statements "
+                    "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                    "AND queryid IS NOT NULL").all()
+        except sa.exc.DBAPIError:  # created, but not preloaded
+            return None
+        return {key: [query, int(calls), float(total)] for key, query, calls, total in rows}
+
+    def why_no_statements(self, conn: sa.Connection) -> str:
+        return ("pg_stat_statements is not available on this database (add it to shared_preload_libraries and "
+                "run CREATE EXTENSION pg_stat_statements)")
 
 
 def _hash_sum(conn: sa.Connection, table: str, row_hash: str) -> tuple[int, int]:

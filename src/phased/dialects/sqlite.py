@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import sqlite3
 import zlib
 from contextlib import contextmanager
@@ -31,6 +32,10 @@ def require_directory(url: sa.URL) -> None:
 
 class SQLite(Dialect):
     name = "sqlite"
+
+    def indexes_used(self, conn: sa.Connection, sql: str) -> set[str]:
+        return {m.group(1) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")
+                for m in [re.search(r"USING (?:COVERING )?INDEX (\S+)", row[-1])] if m}
     title = "SQLite"
     script_runner = "sqlite3 DATABASE < plan.sql"
     rebuilds_tables = True

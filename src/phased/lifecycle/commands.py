@@ -7,6 +7,7 @@ lands whole and valid, or the database stays at the last good phase.
 """
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections import Counter
@@ -23,6 +24,7 @@ from phased.declare.sql import quote
 from phased.dialects import engines, retry
 from phased.lifecycle.executor import Executor
 from phased.lifecycle.planner import Planner
+from phased.lifecycle import watch
 from phased.lifecycle.recorder import Joined, Recorder
 from phased.movement import batches
 from phased.movement.batches import DEFAULT_BATCH_SIZE, BackfillProgress, BatchSettings
@@ -54,6 +56,33 @@ class Plan:
     steps: tuple[Phase, ...]
 
 
+@dataclass(frozen=True)
+class Rollback:
+    """What `down` would do to a phase: its SQL, what it archives, what it restores."""
+
+    phase: Phase
+    sql: str
+    archives: tuple[str, ...]
+    restores: tuple[str, ...]
+
+
+_ARCHIVE = re.compile(r'CREATE TABLE (\S+) AS SELECT (.+?) FROM ("[^"]+"|\w+)')
+_RESTORE = re.compile(r'(?:INSERT INTO ("[^"]+"|\w+) \((.+?)\) SELECT .+?|UPDATE ("[^"]+"|\w+) AS t SET (.+?)) '
+                      r'FROM (\S*archive_[^\s;\']+)')
+
+
+def _rollback(phase: Phase, sql: str) -> Rollback:
+    archives = tuple(f"{table}: {columns} into {archive}" for archive, columns, table in _ARCHIVE.findall(sql))
+    restores = []
+    for insert_table, insert_columns, update_table, sets, archive in _RESTORE.findall(sql):
+        if insert_table:
+            restores.append(f"{insert_table} rows ({insert_columns}) from {archive}")
+        else:
+            columns = ", ".join(part.split(" = ")[0].strip() for part in sets.split(", "))
+            restores.append(f"{update_table} columns {columns} from {archive}")
+    return Rollback(phase, sql, archives, tuple(dict.fromkeys(restores)))
+
+
 StepCallback = Callable[[StepResult], None]
 BackfillCallback = Callable[[BackfillProgress], None]
 BackupHook = Callable[[], str]  # takes a backup, returns where it is
@@ -63,16 +92,21 @@ class Migrator:
     def __init__(self, project: Project, url: str | sa.URL, *, lock_timeout: float = retry.Timeouts.blocking,
                  lock_retries: int = retry.Policy.attempts - 1,
                  jobs: int | None = None, report: Callable[[str], None] | None = None,
-                 recorders: Sequence[Joined] = ()) -> None:
+                 recorders: Sequence[Joined] = (), pooled: str | None = None,
+                 direct_hint: str | None = None) -> None:
         """`recorders`: other histories (Prisma's `_prisma_migrations`, say), given each step's ledger entry.
         Those that are a `History` (state/histories.py) are also stamped in each phase's transaction, checked
-        by status and verify, and have what their own migrations added left out of every schema comparison."""
+        by status and verify, and have what their own migrations added left out of every schema comparison.
+        `pooled`: the URL is known to go through a pooler in transaction mode (why it is known); the
+        migrator refuses it, and otherwise looks for one on every connection it changes the database on.
+        `direct_hint`: what the refusal tells the operator to do (the direct URL to use)."""
         self.histories = tuple(r for r in recorders if isinstance(r, History))
         if self.histories:
             project = replace(project, additions=project.additions + tuple(h.additions for h in self.histories),
                               checks=project.checks + tuple(HistoryAgrees(h) for h in self.histories))
         self.project = project
         self.recorders = tuple(recorders)
+        self.pooled, self.direct_hint = pooled, direct_hint
         NAMES.set(Names(project.command, project.name, project.version))
         self.url = engines.parse_url(url) if isinstance(url, str) else url
         self.timeouts = retry.Timeouts(blocking=lock_timeout)
@@ -86,8 +120,22 @@ class Migrator:
 
     # -- connections ---------------------------------------------------------
 
-    def _connect(self, *, migrating: bool = False):
-        return engines.connection(self.url, migrating=migrating)
+    @contextmanager
+    def _connect(self, *, migrating: bool = False) -> Iterator[sa.Connection]:
+        with engines.connection(self.url, migrating=migrating) as conn:
+            if migrating:
+                self._refuse_pooler(conn)
+            yield conn
+
+    def _refuse_pooler(self, conn: sa.Connection) -> None:
+        """The migrator's lock is a session advisory lock and its timeouts are SETs: behind a pooler in
+        transaction mode neither holds (the next transaction may run in another session)."""
+        evidence = self.pooled or dialects.of(conn).pooler(conn)
+        if evidence:
+            hint = self.direct_hint or "run it on a direct URL to the database (Prisma's directUrl) with --database-url"
+            raise MigrateError(f"{engines.redact(self.url)} goes through a connection pooler in transaction mode "
+                               f"({evidence}), where the migrator's session advisory lock and SET settings do not "
+                               f"hold; nothing was changed: {hint}")
 
     @contextmanager
     def _snapshot(self) -> Iterator[sa.Connection]:
@@ -177,6 +225,13 @@ class Migrator:
     def render_sql(self, plan: Plan, *, batch_size: int = DEFAULT_BATCH_SIZE) -> str:
         """The SQL `up`/`down` would run for `plan`, rendered offline, runnable as it stands."""
         return Planner(self.project, self.url, self.timeouts, batch_size).render(plan.direction, plan.start, plan.steps)
+
+    def rollback_plan(self, to: int | None = None, *, start: int | None = None) -> list[Rollback]:
+        """For each phase `up` would apply, what its `down` would do: the SQL (rendered offline), what it
+        archives and what it restores. It never writes to the database."""
+        pending = self.plan(to, start=start)
+        return [_rollback(phase, self.render_sql(Plan("down", phase.number, phase.number - 1, (phase,))))
+                for phase in pending.steps]
 
     def _plan(self, state: DatabaseState, to: int | None, *, down: bool) -> Plan:
         _refuse_unusable(state)
@@ -439,6 +494,7 @@ class Migrator:
         entry = ledger.Entry(arrive.number, kind, ledger.now(), ledger.now(), 0.0, "failed", backup=backup_used,
                              run=run, script_sha256=ledger.script_sha256(self.project, phase))
         retries_before = Counter(self.retries.counts)
+        statements_before = self._statements() if kind in ("up", "down") else None
 
         def settle() -> None:
             retried = self.retries.counts - retries_before
@@ -477,6 +533,9 @@ class Migrator:
                 check = self._checks(snapshot, arrive, strict=False, only_latest=True)
             verify_seconds = time.perf_counter() - checked_at
             entry.details.update({"verification": check.to_json(), "throughput": _thin(samples)})
+            if statements_before is not None:
+                entry.details["statements"] = {"before": statements_before,
+                                               "after": self._statements(keep=statements_before)}
             if not check.ok:
                 failed = next(c for c in check.checks if not (c.ok or c.warning))
                 raise MigrateError(f"phase {phase.label} {kind}: verification failed: {failed.name}: {failed.detail}; "
@@ -487,6 +546,25 @@ class Migrator:
                     self._retake_baseline(conn, ended)
             inflight.clear(conn, ns)
         return StepResult(phase, kind, entry.seconds, entry.rows_moved, verify_seconds)
+
+    def _statements(self, keep: dict | None = None) -> dict | None:
+        """The app's top statements now (the performance watch), where the database keeps statistics."""
+        with self._connect() as conn:
+            found = dialects.of(conn).statements(conn)
+        return None if found is None else watch.snapshot(watch.the_apps(found, self.project.namespace), keep)
+
+    def performance(self, ratio: float = watch.DEFAULT_RATIO) -> tuple[list[watch.Statement] | None, str]:
+        """Each top statement's mean time and calls before the last run and since it ended, regressions
+        flagged; or None and why there is nothing to compare."""
+        with self._connect() as conn:
+            now = dialects.of(conn).statements(conn)
+            if now is None:
+                return None, dialects.of(conn).why_no_statements(conn) + ": the performance watch is skipped"
+            entries = ledger.entries(conn, namespace_for(self.project, conn))
+        run = watch.last_run(entries)
+        if run is None:
+            return None, f"no run of {cli('up')} or down has recorded the statements yet"
+        return watch.compare(*run, watch.the_apps(now, self.project.namespace), ratio=ratio), ""
 
     def _preflight(self, phase: Phase) -> None:
         """Validate: refuse, before anything of `phase` changes, a database not ready for it."""

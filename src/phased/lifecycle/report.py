@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
-from phased.state.ledger import Entry
+from phased.state.ledger import NOTES, Entry
 
 _CSS = """
 body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:60rem;color:#1d2330;padding:0 1rem}
@@ -20,7 +20,7 @@ table{border-collapse:collapse;width:100%;font-size:14px} td,th{padding:.3rem .5
 
 def last_run(entries: list[Entry]) -> tuple[list[Entry], Entry | None]:
     """The entries of the last migrating command, and the latest verification since its start."""
-    runs = [e for e in entries if e.direction != "verify"]
+    runs = [e for e in entries if e.direction != "verify" and e.direction not in NOTES]
     if not runs:
         return [], next((e for e in reversed(entries) if e.direction == "verify"), None)
     run_id = runs[-1].run

@@ -50,11 +50,22 @@ class Throttle:
             self.backoff = min(self.max_backoff, max(0.05, self.backoff * 2))
         else:
             self.backoff = self.backoff / 2 if self.backoff > 0.05 else 0.0
+        blocked = self._blocked(conn, load)
         wait = self.delay + self.backoff
         if wait > 0:
             time.sleep(wait)
             self.paused += wait
-        return f"backing off {wait:.2f} s: {reason}" if reason else None
+        said = [f"backing off {wait:.2f} s: {reason}"] if reason else []
+        return "; ".join(said + ([blocked] if blocked else [])) or None
+
+    def _blocked(self, conn: sa.Connection, load: Load | None) -> str | None:
+        """While sessions wait on locks: how many, and the longest wait (the progress output shows it)."""
+        if load is None or not load.lock_waiters:
+            return None
+        longest = dialects.of(conn).longest_lock_wait(conn)
+        conn.rollback()
+        wait = f", the longest for {longest:.1f} s" if longest is not None else ""
+        return f"{load.lock_waiters} session{'s' if load.lock_waiters != 1 else ''} blocked on locks{wait}"
 
     def _overload(self, load: Load | None) -> str | None:
         if load is None:

@@ -50,6 +50,12 @@ class Entry:
     id: int | None = None
 
 
+# Entries that record a decision, not a step: an environment's rule overridden (with its reason), a
+# maintenance window planned. Reports of a run leave them out.
+OVERRIDE, SCHEDULE = "override", "schedule"
+NOTES = (OVERRIDE, SCHEDULE)
+
+
 def script_sha256(project: Project, phase: Phase) -> str:
     return hashlib.sha256(Path(alembic_bridge.scripts(project).get_revision(phase.revision).path).read_bytes()).hexdigest()
 

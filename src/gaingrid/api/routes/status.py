@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import SQLAlchemyError
 
+from gaingrid.phases import GAINGRID
 from gaingrid.service.phase import FEATURES, LAST_LEGACY, LATEST
-from phased import MigrateError, redact
+from phased import MigrateError, announcement, redact
 
 router = APIRouter(tags=["status"])
 OperatorToken = Annotated[str | None, Header(alias="X-Operator-Token",
@@ -22,6 +23,15 @@ def is_operator(request: Request, token: OperatorToken = None) -> bool:
     return bool(expected and token and hmac.compare_digest(token.encode(), expected.get_secret_value().encode()))
 
 
+class Maintenance(BaseModel):
+    """A planned maintenance window (`gaingrid migrate schedule`), announced until it has passed."""
+
+    model_config = ConfigDict(populate_by_name=True)
+    from_: str = Field(alias="from", description="when it starts (UTC, ISO 8601)")
+    to: str = Field(description="when it ends (UTC, ISO 8601)")
+    phases: list[int] = Field(description="the phases it will apply")
+
+
 class StatusOut(BaseModel):
     status: str  # "ok" | "maintenance" | "unavailable"
     database: str  # "postgresql" | "sqlite"
@@ -31,6 +41,7 @@ class StatusOut(BaseModel):
     managed: bool | None  # False: no version record yet (run `gaingrid migrate adopt`)
     features: dict[str, bool]
     message: str
+    maintenance: Maintenance | None = None  # the next planned window, if one is announced
 
 
 def _features(number: int) -> dict[str, bool]:
@@ -49,13 +60,14 @@ def status(request: Request, operator: Annotated[bool, Depends(is_operator)]):
     try:
         with engine.connect() as conn:
             phase = request.app.state.phases.read(conn)
+            planned = announcement(GAINGRID, conn)
     except (SQLAlchemyError, MigrateError) as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         message = (f"cannot read the database {redact(engine.url)}: {reason}" if operator
                    else "the database is unavailable; try again shortly")
         body = StatusOut(status="unavailable", database=engine.dialect.name, phase=None, phaseName=None,
                          latestPhase=LATEST, managed=None, features=_features(0), message=message)
-        return JSONResponse(body.model_dump(), status_code=503)
+        return JSONResponse(body.model_dump(by_alias=True), status_code=503)
     if phase.number >= LATEST:
         state, message = "ok", f"the database is at phase {phase.number} ({phase.name})"
     elif phase.number == 0:
@@ -64,4 +76,5 @@ def status(request: Request, operator: Annotated[bool, Depends(is_operator)]):
         state = "maintenance"
         message = f"migration in progress: the database is at phase {phase.number} ({phase.name}) of {LATEST}"
     return StatusOut(status=state, database=engine.dialect.name, phase=phase.number, phaseName=phase.name,
-                     latestPhase=LATEST, managed=phase.managed, features=_features(phase.number), message=message)
+                     latestPhase=LATEST, managed=phase.managed, features=_features(phase.number), message=message,
+                     maintenance=Maintenance.model_validate(planned) if planned else None)

@@ -288,11 +288,12 @@ def test_postgresql_sql_creates_the_enum_and_the_version_table_in_its_schema(pg_
 
 
 SYNC_INDEX = "gaingrid_migrate_workout_log_workoutId"
+MATCH_INDEX = "gaingrid_migrate_workout_log_userId_date"  # the two-way sync's lookup of a log's workout
 
 
 def test_postgresql_sql_builds_the_six_indexes_and_the_sync_index_concurrently(pg_up_sql):
-    assert pg_up_sql.count("CREATE INDEX CONCURRENTLY") == 7
-    for name in [*PHASE_6_INDEXES, SYNC_INDEX]:
+    assert pg_up_sql.count("CREATE INDEX CONCURRENTLY") == 8
+    for name in [*PHASE_6_INDEXES, SYNC_INDEX, MATCH_INDEX]:
         assert f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{name}"' in pg_up_sql
     # The sync's index is built before the transaction that installs the triggers using it.
     assert pg_up_sql.index(SYNC_INDEX) < pg_up_sql.index('CREATE TABLE "WorkoutLog"') \
@@ -320,7 +321,7 @@ def test_sqlite_sql_rebuilds_exercise_in_batch(tmp_path: Path):
     assert 'CREATE TABLE "WorkoutLog"' in sql
     assert "CONCURRENTLY" not in sql and "CREATE TYPE" not in sql
     assert 'CREATE UNIQUE INDEX "User_email_key"' in sql
-    assert sql.count("CREATE INDEX") == 7 and f'CREATE INDEX IF NOT EXISTS "{SYNC_INDEX}"' in sql
+    assert sql.count("CREATE INDEX") == 8 and f'CREATE INDEX IF NOT EXISTS "{SYNC_INDEX}"' in sql
     assert not db.exists()
 
 
@@ -337,7 +338,7 @@ def test_a_down_plan_from_7_to_1_renders(url):
     if url.startswith("postgresql"):
         # The six of phase 6, and the sync's own when phase 5 is reversed; reversing phase 7
         # restores WorkoutExercise and its sync, so the sync's index is built again first.
-        assert sql.count("DROP INDEX CONCURRENTLY") == 7
+        assert sql.count("DROP INDEX CONCURRENTLY") == 8
         assert sql.index(f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{SYNC_INDEX}"') \
             < sql.index(f'DROP INDEX CONCURRENTLY IF EXISTS "{SYNC_INDEX}"')
 

@@ -153,11 +153,11 @@ CREATE OR REPLACE FUNCTION "gaingrid_migrate"."workout_log_note_w"() RETURNS tri
   END IF;
   RETURN NULL;
   END $gg$;
-CREATE TRIGGER "gaingrid_migrate_workout_log_w_upd" AFTER UPDATE ON "Workout" REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "gaingrid_migrate"."workout_log_note_w"();
-CREATE TRIGGER "gaingrid_migrate_workout_log_w_del" AFTER DELETE ON "Workout" REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION "gaingrid_migrate"."workout_log_note_w"();
-CREATE TRIGGER "gaingrid_migrate_workout_log_ins" AFTER INSERT ON "WorkoutExercise" REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "gaingrid_migrate"."workout_log_note"();
-CREATE TRIGGER "gaingrid_migrate_workout_log_upd" AFTER UPDATE ON "WorkoutExercise" REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "gaingrid_migrate"."workout_log_note"();
-CREATE TRIGGER "gaingrid_migrate_workout_log_del" AFTER DELETE ON "WorkoutExercise" REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION "gaingrid_migrate"."workout_log_note"();
+CREATE TRIGGER "gaingrid_migrate_workout_log_w_upd" AFTER UPDATE ON "Workout" REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('gaingrid_migrate.workout_log_reverse_writes', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION "gaingrid_migrate"."workout_log_note_w"();
+CREATE TRIGGER "gaingrid_migrate_workout_log_w_del" AFTER DELETE ON "Workout" REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (current_setting('gaingrid_migrate.workout_log_reverse_writes', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION "gaingrid_migrate"."workout_log_note_w"();
+CREATE TRIGGER "gaingrid_migrate_workout_log_ins" AFTER INSERT ON "WorkoutExercise" REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('gaingrid_migrate.workout_log_reverse_writes', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION "gaingrid_migrate"."workout_log_note"();
+CREATE TRIGGER "gaingrid_migrate_workout_log_upd" AFTER UPDATE ON "WorkoutExercise" REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN (current_setting('gaingrid_migrate.workout_log_reverse_writes', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION "gaingrid_migrate"."workout_log_note"();
+CREATE TRIGGER "gaingrid_migrate_workout_log_del" AFTER DELETE ON "WorkoutExercise" REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (current_setting('gaingrid_migrate.workout_log_reverse_writes', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION "gaingrid_migrate"."workout_log_note"();
 CREATE TABLE
   IF NOT EXISTS "gaingrid_migrate"."workout_log_parents" (key text PRIMARY KEY);
 CREATE OR REPLACE FUNCTION "gaingrid_migrate"."workout_log_reverse"() RETURNS trigger LANGUAGE plpgsql AS $gg$ DECLARE gg_key text;
@@ -166,6 +166,7 @@ CREATE OR REPLACE FUNCTION "gaingrid_migrate"."workout_log_reverse"() RETURNS tr
   gg_w text;
   gg_noted text[];
   BEGIN
+  PERFORM set_config('gaingrid_migrate.workout_log_reverse_writes', 'on', true);
   IF TG_OP = 'INSERT' THEN gg_key := NEW."id";
   SELECT w."id" INTO gg_parent
   FROM "Workout" AS w
@@ -229,12 +230,14 @@ CREATE OR REPLACE FUNCTION "gaingrid_migrate"."workout_log_reverse"() RETURNS tr
   END IF;
   END IF;
   END LOOP;
-  gg_noted := ARRAY[gg_key];
+  PERFORM set_config('gaingrid_migrate.workout_log_reverse_writes', '', true);
+  IF TG_OP <> 'INSERT' THEN gg_noted := ARRAY[gg_key];
   IF cardinality(gg_noted) > 0 THEN
   PERFORM set_config('gaingrid_migrate.workout_log_keys', (coalesce(nullif(current_setting('gaingrid_migrate.workout_log_keys', true), ''), '{}')::text[] || gg_noted)::text, true);
   IF current_setting('gaingrid_migrate.workout_log_armed', true) IS DISTINCT FROM 'on' THEN
   PERFORM set_config('gaingrid_migrate.workout_log_armed', 'on', true);
   INSERT INTO "gaingrid_migrate"."workout_log_commits" DEFAULT VALUES;
+  END IF;
   END IF;
   END IF;
   RETURN NULL;

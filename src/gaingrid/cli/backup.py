@@ -6,8 +6,17 @@ from typing import Annotated
 
 import typer
 
-from gaingrid.cli.common import (DatabaseUrl, EnvName, Reason, Yes, backup_dir_for, console, guard, migrator_for,
-                                 one_line_errors)
+from gaingrid.cli.common import (
+    DatabaseUrl,
+    EnvName,
+    Reason,
+    Yes,
+    backup_dir_for,
+    console,
+    guard,
+    migrator_for,
+    one_line_errors,
+)
 from phased.dialects.engines import redact
 from phased.safety import backup as backups
 

@@ -12,8 +12,20 @@ import typer
 from rich.console import Console
 
 from gaingrid.cli import reporting
-from gaingrid.cli.common import (DatabaseUrl, EnvName, Force, PrismaMigrations, Reason, Yes, backup_dir_for, console,
-                                 guard, migrator_for, one_line_errors, rollout_for)
+from gaingrid.cli.common import (
+    DatabaseUrl,
+    EnvName,
+    Force,
+    PrismaMigrations,
+    Reason,
+    Yes,
+    backup_dir_for,
+    console,
+    guard,
+    migrator_for,
+    one_line_errors,
+    rollout_for,
+)
 from gaingrid.phases import GAINGRID
 from phased.declare.errors import MigrateError
 from phased.dialects.engines import redact

@@ -40,6 +40,12 @@ def engine_writes(b: Backfill, ns: Namespace) -> str:
     return setting(b, ns, "engine_writes")
 
 
+def reverse_writes(b: Backfill, ns: Namespace) -> str:
+    """The transaction-local setting on while the reverse trigger writes the source: the forward
+    notes leave those writes out."""
+    return setting(b, ns, "reverse_writes")
+
+
 def reverse_objects(b: Backfill, ns: Namespace, new_key: str, note: str) -> list[SyncObject]:
     """The parents table, the reverse function and its row trigger on the target.
     `note`: the statement that notes `gg_key` for the forward settle at commit."""
@@ -77,13 +83,18 @@ def reverse_objects(b: Backfill, ns: Namespace, new_key: str, note: str) -> list
               f"PERFORM 1 FROM {par} WHERE {pk} = gg_w FOR UPDATE SKIP LOCKED; "
               f"IF FOUND AND NOT EXISTS (SELECT 1 FROM {src} AS s WHERE s.{on} = gg_w) THEN "
               f"DELETE FROM {par} WHERE {pk} = gg_w; DELETE FROM {parents} WHERE key = gg_w; END IF; END IF; END LOOP;")
+    # Its own writes to the source and the parent are not noted for the settle (the target already holds
+    # them; a note per row would make a bulk insert quadratic); an update or delete notes its key once,
+    # for the settle to bring in what a legacy transaction committed while this one waited.
+    writing = f"PERFORM set_config('{reverse_writes(b, ns)}', 'on', true);"
+    done = f"PERFORM set_config('{reverse_writes(b, ns)}', '', true);"
     body = (
-        f"IF TG_OP = 'INSERT' THEN gg_key := NEW.{key}; {pick} {insert} "
+        f"{writing} IF TG_OP = 'INSERT' THEN gg_key := NEW.{key}; {pick} {insert} "
         f"ELSE gg_key := OLD.{key}; SELECT s.{on} INTO gg_old FROM {src} AS s WHERE s.{key} = OLD.{key}; "
         f"IF TG_OP = 'DELETE' THEN DELETE FROM {src} WHERE {key} = OLD.{key}; "
         f"ELSIF gg_old IS NOT NULL THEN "
         f"IF {in_place} THEN gg_parent := gg_old; ELSE {pick} END IF; {update} END IF; END IF; "
-        f"{vacate} {note}"
+        f"{vacate} {done} IF TG_OP <> 'INSERT' THEN {note} END IF;"
     )
     name = f"{b.name}_reverse"
     function = SyncObject("function", name, None,

@@ -12,7 +12,7 @@ from phased.declare.backfill import SOURCE, Backfill, Parent, q
 from phased.declare.namespace import Namespace
 from phased.dialects.backfill_sql import BackfillSQL
 from phased.dialects.base import Dialect
-from phased.dialects.postgresql_reverse import reverse_objects
+from phased.dialects.postgresql_reverse import reverse_objects, reverse_writes
 from phased.dialects.sync_objects import SyncObject, base_name, setting
 
 
@@ -120,11 +120,15 @@ def sync_objects(dialect: Dialect, b: Backfill, ns: Namespace) -> list[SyncObjec
     base, commits = base_name(b, ns), _commits(b, ns)
     note, settle = _note_source(b, ns), _settle(dialect, b, ns)
 
+    # Two-way: what the reverse trigger writes into the source is not noted (postgresql_reverse.py).
+    unless = (f"WHEN (current_setting('{reverse_writes(b, ns)}', true) IS DISTINCT FROM 'on') "
+              if b.reverse is not None else "")
+
     def statement_trigger(name: str, table: str, event: str, function: SyncObject) -> SyncObject:
         tables = {"INSERT": "NEW TABLE AS new_rows", "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
                   "DELETE": "OLD TABLE AS old_rows"}[event]
         return SyncObject("trigger", name, q(table), f"CREATE TRIGGER {q(name)} AFTER {event} ON {q(table)} "
-                          f"REFERENCING {tables} FOR EACH STATEMENT EXECUTE FUNCTION {function.ref(ns)}")
+                          f"REFERENCING {tables} FOR EACH STATEMENT {unless}EXECUTE FUNCTION {function.ref(ns)}")
 
     out = [
         SyncObject("table", f"{b.name}_commits", None,

@@ -22,9 +22,9 @@ from phased.declare.errors import NAMES, MigrateError, Names, cli
 from phased.declare.phase import Phase, Project
 from phased.declare.sql import quote
 from phased.dialects import engines, retry
+from phased.lifecycle import watch
 from phased.lifecycle.executor import Executor
 from phased.lifecycle.planner import Planner
-from phased.lifecycle import watch
 from phased.lifecycle.recorder import Joined, Recorder
 from phased.movement import batches
 from phased.movement.batches import DEFAULT_BATCH_SIZE, BackfillProgress, BatchSettings

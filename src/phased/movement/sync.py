@@ -55,12 +55,17 @@ from phased.dialects.sync_objects import SyncObject
 class SupportIndex:
     name: str
     table: str
-    column: str
+    columns: tuple[str, ...]
 
 
 def support_indexes(b: Backfill, ns: Namespace) -> list[SupportIndex]:
-    """The indexes the sync's parent lookups need on the source table (the toolkit's own)."""
-    return [SupportIndex(f"{ns.name}_{b.name}_{p.on}", b.source, p.on) for p in b.parents]
+    """The indexes the sync's lookups need (the toolkit's own): a parent's children on the source table,
+    and, two-way, the parent a target row picks by its columns (Prisma indexes neither)."""
+    out = [SupportIndex(f"{ns.name}_{b.name}_{p.on}", b.source, (p.on,)) for p in b.parents]
+    if b.reverse is not None:
+        match = tuple(b.parent_match)
+        out.append(SupportIndex(f"{ns.name}_{b.name}_{'_'.join(match)}", b.parents[0].table, match))
+    return out
 
 
 def index_state(conn: sa.Connection, ns: Namespace) -> dict[str, bool]:
@@ -84,7 +89,7 @@ def index_statements(have: dict[str, bool], tables: set[str], ns: Namespace, wan
             continue
         if index.name in have:
             out.append(f"DROP INDEX{concurrently} IF EXISTS {q(index.name)}")
-        out.append(f"CREATE INDEX{concurrently} IF NOT EXISTS {q(index.name)} ON {q(index.table)} ({q(index.column)})")
+        out.append(f"CREATE INDEX{concurrently} IF NOT EXISTS {q(index.name)} ON {q(index.table)} ({', '.join(q(c) for c in index.columns)})")
     names = {i.name for i in wanted}
     out += [f"DROP INDEX{concurrently} IF EXISTS {q(name)}" for name in sorted(have) if drops
             and name not in names and (name not in table_of or table_of[name] in tables)]

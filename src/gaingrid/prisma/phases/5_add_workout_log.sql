@@ -18,6 +18,9 @@ CREATE TABLE "WorkoutLog" (
 );
 
 -- CreateIndex
+CREATE INDEX "gaingrid_migrate_workout_log_userId_date" ON "Workout"("userId", "date");
+
+-- CreateIndex
 CREATE INDEX "gaingrid_migrate_workout_log_workoutId" ON "WorkoutExercise"("workoutId");
 
 -- AddForeignKey

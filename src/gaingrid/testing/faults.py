@@ -215,7 +215,7 @@ def run_trial(url: str, trial: Trial, *, server: pg_server.Server | None = None,
     started = time.monotonic()
     parsed = engines.parse_url(url)
     try:
-        with app_load(url, workers=workers, seed=seed, on=load) as new_app_logs:
+        with app_load(url, workers=workers, seed=seed, on=load):
             begun = time.monotonic()
             proc = _gaingrid(url, *_args(trial.command, up_args))
             watch = _Watch(url, proc, server)
@@ -246,7 +246,7 @@ def run_trial(url: str, trial: Trial, *, server: pg_server.Server | None = None,
                 return outcome
             problems = end_state(url, TARGET[trial.command])
         if TARGET[trial.command] >= 5:
-            lost, divergent, back = online.audit(parsed, new_app_logs)
+            lost, divergent, back = online.audit(parsed)
             if lost or divergent or back:
                 problems.append(f"{lost} lost, {divergent} divergent, {back} brought back")
         outcome.resumed = not problems

@@ -11,8 +11,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+import phased
 from gaingrid.data.demo_data import DemoDataOptions
+from gaingrid.phases import GAINGRID, WORKOUT_LOG
+from phased import dialects
 from phased.dialects import engines
+from phased.dialects.backfill_sql import BackfillSQL
 from tests.harness import engine_for, legacy_database, scalar
 
 # The mapping, written out independently of the engine's SQL.
@@ -190,3 +194,22 @@ def test_phase_5_down_removes_the_sync_and_phase_7_retires_it(db_url: str) -> No
         assert_logs_mirror_legacy(engine)
     finally:
         engine.dispose()
+
+
+def test_a_sqlite_batch_reads_only_its_own_key_range(sqlite_url: str) -> None:
+    """Each batch must drive from the source's key range. With no statistics, SQLite once drove from
+    Workout through the two-way sync's index on ("userId", "date"): every batch read every workout,
+    and phase 5 took 36 s instead of 3 on a million rows."""
+    migrator = legacy_database(sqlite_url)
+    migrator.up(to=5)
+    sql = BackfillSQL(WORKOUT_LOG, dialects.of("sqlite"), phased.namespace(GAINGRID.namespace, "sqlite"))
+    engine = engine_for(migrator)
+    try:
+        with engine.connect() as conn:
+            plan = [r[3] for r in conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + sql.insert_missing(sql.range_where(True, True)).replace(":lo", "'a'")
+                .replace(":hi", "'b'")).all()]
+    finally:
+        engine.dispose()
+    assert plan[0].startswith("SEARCH s USING INDEX") and "id>? AND id<?" in plan[0], plan
+    assert any(p.startswith("SEARCH w USING INDEX sqlite_autoindex_Workout_1 (id=?)") for p in plan), plan

@@ -2,7 +2,7 @@
 CREATE TRIGGER "gaingrid_migrate_workout_log_ins" AFTER INSERT ON "WorkoutExercise"
   BEGIN INSERT INTO "WorkoutLog" ("id", "userId", "exerciseId", "date", "sets", "reps", "weight", "durationMinutes", "notes", "createdAt", "updatedAt")
   SELECT s."id", w."userId", s."exerciseId", w."date", s."sets", s."reps", s."weight", s."time", s."notes", s."createdAt", s."updatedAt"
-  FROM "WorkoutExercise" AS s
+  FROM "WorkoutExercise" AS s CROSS
   JOIN "Workout" AS w ON w."id" = s."workoutId"
   WHERE (s."id" = NEW."id") AND w."userId" IN (SELECT "id"
   FROM "User") AND s."exerciseId" IN (SELECT "id"
@@ -15,7 +15,7 @@ CREATE TRIGGER "gaingrid_migrate_workout_log_ins" AFTER INSERT ON "WorkoutExerci
   WHERE "WorkoutLog"."id" IN (SELECT s."id"
   FROM "WorkoutExercise" AS s
   WHERE s."id" = NEW."id") AND NOT EXISTS (SELECT 1
-  FROM "WorkoutExercise" AS s
+  FROM "WorkoutExercise" AS s CROSS
   JOIN "Workout" AS w ON w."id" = s."workoutId"
   WHERE s."id" = "WorkoutLog"."id" AND w."userId" IN (SELECT "id"
   FROM "User") AND s."exerciseId" IN (SELECT "id"
@@ -48,7 +48,7 @@ CREATE TRIGGER "gaingrid_migrate_workout_log_upd" AFTER UPDATE ON "WorkoutExerci
   BEGIN DELETE
   FROM "WorkoutLog"
   WHERE "WorkoutLog"."id" = OLD."id" AND NOT EXISTS (SELECT 1
-  FROM "WorkoutExercise" AS s
+  FROM "WorkoutExercise" AS s CROSS
   JOIN "Workout" AS w ON w."id" = s."workoutId"
   WHERE s."id" = "WorkoutLog"."id" AND w."userId" IN (SELECT "id"
   FROM "User") AND s."exerciseId" IN (SELECT "id"
@@ -60,7 +60,7 @@ CREATE TRIGGER "gaingrid_migrate_workout_log_upd" AFTER UPDATE ON "WorkoutExerci
   WHERE s."id" = "gaingrid_migrate_quarantine".source_key);
   INSERT INTO "WorkoutLog" ("id", "userId", "exerciseId", "date", "sets", "reps", "weight", "durationMinutes", "notes", "createdAt", "updatedAt")
   SELECT s."id", w."userId", s."exerciseId", w."date", s."sets", s."reps", s."weight", s."time", s."notes", s."createdAt", s."updatedAt"
-  FROM "WorkoutExercise" AS s
+  FROM "WorkoutExercise" AS s CROSS
   JOIN "Workout" AS w ON w."id" = s."workoutId"
   WHERE (s."id" = NEW."id") AND w."userId" IN (SELECT "id"
   FROM "User") AND s."exerciseId" IN (SELECT "id"
@@ -73,7 +73,7 @@ CREATE TRIGGER "gaingrid_migrate_workout_log_upd" AFTER UPDATE ON "WorkoutExerci
   WHERE "WorkoutLog"."id" IN (SELECT s."id"
   FROM "WorkoutExercise" AS s
   WHERE s."id" = NEW."id") AND NOT EXISTS (SELECT 1
-  FROM "WorkoutExercise" AS s
+  FROM "WorkoutExercise" AS s CROSS
   JOIN "Workout" AS w ON w."id" = s."workoutId"
   WHERE s."id" = "WorkoutLog"."id" AND w."userId" IN (SELECT "id"
   FROM "User") AND s."exerciseId" IN (SELECT "id"
@@ -106,7 +106,7 @@ CREATE TRIGGER "gaingrid_migrate_workout_log_del" AFTER DELETE ON "WorkoutExerci
   BEGIN DELETE
   FROM "WorkoutLog"
   WHERE "WorkoutLog"."id" = OLD."id" AND NOT EXISTS (SELECT 1
-  FROM "WorkoutExercise" AS s
+  FROM "WorkoutExercise" AS s CROSS
   JOIN "Workout" AS w ON w."id" = s."workoutId"
   WHERE s."id" = "WorkoutLog"."id" AND w."userId" IN (SELECT "id"
   FROM "User") AND s."exerciseId" IN (SELECT "id"
@@ -120,7 +120,7 @@ CREATE TRIGGER "gaingrid_migrate_workout_log_del" AFTER DELETE ON "WorkoutExerci
 CREATE TRIGGER "gaingrid_migrate_workout_log_w_upd" AFTER UPDATE OF "date", "userId" ON "Workout"
   BEGIN INSERT INTO "WorkoutLog" ("id", "userId", "exerciseId", "date", "sets", "reps", "weight", "durationMinutes", "notes", "createdAt", "updatedAt")
   SELECT s."id", w."userId", s."exerciseId", w."date", s."sets", s."reps", s."weight", s."time", s."notes", s."createdAt", s."updatedAt"
-  FROM "WorkoutExercise" AS s
+  FROM "WorkoutExercise" AS s CROSS
   JOIN "Workout" AS w ON w."id" = s."workoutId"
   WHERE (s."workoutId" = NEW."id") AND w."userId" IN (SELECT "id"
   FROM "User") AND s."exerciseId" IN (SELECT "id"
@@ -133,7 +133,7 @@ CREATE TRIGGER "gaingrid_migrate_workout_log_w_upd" AFTER UPDATE OF "date", "use
   WHERE "WorkoutLog"."id" IN (SELECT s."id"
   FROM "WorkoutExercise" AS s
   WHERE s."workoutId" = NEW."id") AND NOT EXISTS (SELECT 1
-  FROM "WorkoutExercise" AS s
+  FROM "WorkoutExercise" AS s CROSS
   JOIN "Workout" AS w ON w."id" = s."workoutId"
   WHERE s."id" = "WorkoutLog"."id" AND w."userId" IN (SELECT "id"
   FROM "User") AND s."exerciseId" IN (SELECT "id"
@@ -170,7 +170,7 @@ CREATE TRIGGER "gaingrid_migrate_workout_log_w_del" AFTER DELETE ON "Workout"
   WHERE "WorkoutLog"."id" IN (SELECT s."id"
   FROM "WorkoutExercise" AS s
   WHERE s."workoutId" = OLD."id") AND NOT EXISTS (SELECT 1
-  FROM "WorkoutExercise" AS s
+  FROM "WorkoutExercise" AS s CROSS
   JOIN "Workout" AS w ON w."id" = s."workoutId"
   WHERE s."id" = "WorkoutLog"."id" AND w."userId" IN (SELECT "id"
   FROM "User") AND s."exerciseId" IN (SELECT "id"
@@ -323,7 +323,7 @@ INSERT INTO "gaingrid_migrate_backfill" (name, rows_done, status, refresh, start
   ON CONFLICT (name) DO NOTHING;
 INSERT INTO "WorkoutLog" ("id", "userId", "exerciseId", "date", "sets", "reps", "weight", "durationMinutes", "notes", "createdAt", "updatedAt")
   SELECT s."id" AS "id", w."userId" AS "userId", s."exerciseId" AS "exerciseId", w."date" AS "date", s."sets" AS "sets", s."reps" AS "reps", s."weight" AS "weight", s."time" AS "durationMinutes", s."notes" AS "notes", s."createdAt" AS "createdAt", s."updatedAt" AS "updatedAt"
-  FROM "WorkoutExercise" AS s
+  FROM "WorkoutExercise" AS s CROSS
   JOIN "Workout" AS w ON w."id" = s."workoutId"
   WHERE (TRUE) AND w."userId" IN (SELECT "id"
   FROM "User") AND s."exerciseId" IN (SELECT "id"

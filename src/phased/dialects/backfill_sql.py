@@ -22,7 +22,7 @@ class BackfillSQL:
         return f"{SOURCE}.{q(self.b.key)}"
 
     def _joins(self, outer: bool) -> str:
-        kind = "LEFT JOIN" if outer else "JOIN"
+        kind = "LEFT JOIN" if outer else self.sql.inner_join
         return " ".join(f"{kind} {q(p.table)} AS {p.alias} ON {p.alias}.{q(p.key)} = {SOURCE}.{q(p.on)}"
                         for p in self.b.parents)
 

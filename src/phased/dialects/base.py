@@ -48,6 +48,7 @@ class Dialect:
     # -- the SQL of backfills and syncs -------------------------------------------------
 
     concurrent_writers = False  # True: writers run side by side, so they write rows in key order
+    inner_join = "JOIN"  # how a backfill joins its parents to the source (see SQLite's)
 
     def distinct(self, left: str, right: str) -> str:
         """A null-safe "differs"."""

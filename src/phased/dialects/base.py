@@ -223,6 +223,23 @@ class Dialect:
     def why_no_statements(self, conn: sa.Connection) -> str:
         return f"{self.title} keeps no statement statistics"
 
+    # -- streaming replicas -------------------------------------------------------------
+
+    def log_position(self, conn: sa.Connection) -> int | None:
+        """On a primary: how far its write-ahead log has been written, as a number that only grows;
+        None where the database keeps no log a replica replays."""
+        return None
+
+    def replayed_position(self, conn: sa.Connection) -> int | None:
+        """On a replica: how far it has replayed the primary's log (comparable with log_position);
+        None: `conn` is no replica."""
+        return None
+
+    def replica_positions(self, conn: sa.Connection) -> dict[str, int]:
+        """On a primary: each replica streaming from it (by the name it reports) -> how far it has
+        replayed, as of its last report; empty where there are none, or the role may not see them."""
+        return {}
+
     # -- what the other sessions are doing ------------------------------------------------
 
     def session_load(self, conn: sa.Connection) -> tuple[int, int] | None:

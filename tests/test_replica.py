@@ -81,13 +81,14 @@ def test_after_up_to_6_the_replica_holds_what_the_primary_holds(pair: tuple[str,
     assert fingerprint.differences(primary, replica) == [] and primary == replica
 
 
-def test_the_backfill_waits_for_a_replica_that_stops_replaying(pair: tuple[str, str]) -> None:
+@pytest.mark.parametrize("named", [True, False], ids=["--replica", "found in pg_stat_replication"])
+def test_the_backfill_waits_for_a_replica_that_stops_replaying(pair: tuple[str, str], named: bool) -> None:
     url, on_replica = pair
     migrator = legacy_database(url, ROWS)
     migrator.up(to=4)
     caught_up(url, on_replica)
     pg_replica.pause_replay(on_replica)
-    throttle = Throttle(max_lag=MAX_LAG, lag_patience=WAIT, replicas=ReplicaLag([on_replica]))
+    throttle = Throttle(max_lag=MAX_LAG, lag_patience=WAIT, replicas=ReplicaLag([on_replica] if named else []))
     notes: list[str] = []
     outcome: list[object] = []
 

@@ -235,6 +235,13 @@ class Dialect:
         None: `conn` is no replica."""
         return None
 
+    def log_identity(self, conn: sa.Connection) -> str | None:
+        """What a primary and each of its replicas share, and no other server does; None where it cannot be read."""
+        return None
+
+    def ask_replicas_to_report(self, conn: sa.Connection) -> None:
+        """Make the replicas report how far they have replayed now (replica_positions), not when they next would."""
+
     def replica_positions(self, conn: sa.Connection) -> dict[str, int]:
         """On a primary: each replica streaming from it (by the name it reports) -> how far it has
         replayed, as of its last report; empty where there are none, or the role may not see them."""

@@ -185,6 +185,23 @@ class PostgreSQL(Dialect):
             "SELECT pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0') WHERE pg_is_in_recovery()").scalar()
         return None if replayed is None else int(replayed)
 
+    def log_identity(self, conn: sa.Connection) -> str | None:
+        try:
+            with conn.begin_nested():
+                return str(conn.exec_driver_sql("SELECT system_identifier FROM pg_control_system()").scalar_one())
+        except sa.exc.ProgrammingError:  # a role not allowed to read it
+            return None
+
+    def ask_replicas_to_report(self, conn: sa.Connection) -> None:
+        """A standby reports its replay position when WAL reaches it, else every wal_receiver_status_interval
+        (10 s): a message of a few bytes in the WAL (physical replicas skip it) reaches it within the WAL
+        writer's delay."""
+        try:
+            conn.exec_driver_sql("SELECT pg_logical_emit_message(false, 'phased', '')")
+            conn.commit()
+        except sa.exc.ProgrammingError:  # a role not allowed to: the replicas report in their own time
+            conn.rollback()
+
     def replica_positions(self, conn: sa.Connection) -> dict[str, int]:
         # Without pg_read_all_stats (pg_monitor) a role sees its own replicas' rows with the positions NULL.
         rows = conn.exec_driver_sql(

@@ -326,9 +326,13 @@ class Migrator:
            batch_size: int = DEFAULT_BATCH_SIZE, on_backfill: BackfillCallback | None = None,
            backup: BackupHook | None = None, throttle: Throttle | None = None) -> list[StepResult]:
         if throttle:
-            throttle.replicas.check()
+            self._check_replicas(throttle)
         return self._run(to, down=False, on_step=on_step, batches=self._batches(batch_size, throttle),
                          on_backfill=on_backfill, backup=backup)
+
+    def _check_replicas(self, throttle: Throttle) -> None:
+        with self._connect() as conn:
+            throttle.replicas.check(conn)
 
     def _batches(self, size: int, throttle: Throttle | None) -> BatchSettings:
         return BatchSettings(size=size, timeouts=self.timeouts, throttle=throttle or Throttle())
@@ -341,7 +345,7 @@ class Migrator:
                  throttle: Throttle | None = None) -> StepResult:
         """Run or resume the current phase's backfills, then complete the phase."""
         if throttle:
-            throttle.replicas.check()
+            self._check_replicas(throttle)
         with self._connect(migrating=True) as conn:
             with engines.migrator_lock(conn):
                 state = read_state(self.project, conn)

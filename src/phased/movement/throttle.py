@@ -55,7 +55,7 @@ class Throttle:
 
     def start(self, conn: sa.Connection) -> None:
         self.baseline = self.measure(conn)
-        self.replicas.start()
+        self.replicas.start(conn)
         self.replicas.read(conn)  # the first position noted: lag is measured from here on
 
     def stop(self) -> None:
@@ -94,6 +94,7 @@ class Throttle:
                     f"see why it does not replay, then run {cli('up')} to resume")
             if report:
                 report(_lagging(lag, self.max_lag, waited))
+            self.replicas.ask_to_report(conn)
             time.sleep(step)
             self.paused += step
             step = min(step * 2, 1.0)

@@ -42,24 +42,27 @@ class ReplicaLag:
         self._engines: list[sa.Engine] = []
         self._noted: deque[tuple[int, float]] = deque()  # (primary's position, when)
 
-    def start(self) -> None:
-        """Connect to the named replicas; refuse a URL that is no replica (nothing is written yet)."""
+    def start(self, primary: sa.Connection) -> None:
+        """Connect to the named replicas; refuse a URL that is no replica of `primary` (nothing is written yet)."""
         self.close()
         for url in self.urls:
             engine = engines.create_engine(url)
             self._engines.append(engine)
             with engines.connect(engine) as conn:
-                if dialects.of(conn).replayed_position(conn) is None:
-                    raise MigrateError(f"--replica {engines.redact(url)} is not a replica streaming from the primary "
-                                       f"(it is not replaying a log); nothing was changed: name a replica, or leave "
-                                       f"out --replica to watch those the primary lists")
+                _refuse_other_than_a_replica(primary, conn, "--replica", "nothing was changed: name a replica, or "
+                                             "leave out --replica to watch those the primary lists")
 
-    def check(self) -> None:
+    def check(self, primary: sa.Connection) -> None:
         """start() and close(): refuse a URL that is no replica before a command changes anything."""
         try:
-            self.start()
+            self.start(primary)
         finally:
             self.close()
+
+    def ask_to_report(self, primary: sa.Connection) -> None:
+        """Before reading again, while waiting: replicas the primary lists report as of now."""
+        if not self._engines:
+            dialects.of(primary).ask_replicas_to_report(primary)
 
     def close(self) -> None:
         for engine in self._engines:
@@ -107,15 +110,14 @@ def wait_for_replay(primary: sa.Connection, replica: sa.Connection, *, patience:
     primary.rollback()
     if target is None:
         raise MigrateError(f"{dialects.of(primary).title} keeps no log a replica replays: verify without --on")
+    _refuse_other_than_a_replica(primary, replica, "--on", "nothing was verified: name a replica of the database, "
+                                 "or leave out --on to verify on the primary")
     deadline = time.monotonic() + patience
     wait = 0.05
     while True:
         replayed = dialects.of(replica).replayed_position(replica)
         replica.rollback()
-        if replayed is None:
-            raise MigrateError(f"{engines.redact(replica.engine.url)} is not a replica (it replays no log); nothing "
-                               f"was verified: name a replica with --on, or leave it out to verify the primary")
-        if replayed >= target:
+        if replayed is not None and replayed >= target:
             return target
         if time.monotonic() > deadline:
             raise MigrateError(
@@ -124,3 +126,17 @@ def wait_for_replay(primary: sa.Connection, replica: sa.Connection, *, patience:
                 f"see that its replay runs (not paused, still streaming), then run {cli('verify --on REPLICA_URL')} again")
         time.sleep(wait)
         wait = min(wait * 2, 1.0)
+
+
+def _refuse_other_than_a_replica(primary: sa.Connection, conn: sa.Connection, option: str, then: str) -> None:
+    """A URL that is no replica, or one of another server, would give positions that mean nothing here."""
+    dialect = dialects.of(conn)
+    url = engines.redact(conn.engine.url)
+    if dialect.name != dialects.of(primary).name or dialect.replayed_position(conn) is None:
+        raise MigrateError(f"{option} {url} is not a replica (it is not replaying a primary's log); {then}")
+    theirs, ours = dialect.log_identity(conn), dialect.log_identity(primary)
+    conn.rollback()
+    primary.rollback()
+    if theirs and ours and theirs != ours:
+        raise MigrateError(f"{option} {url} is a replica of another server (system {theirs}, the primary's {ours}); "
+                           f"{then}")

@@ -36,8 +36,8 @@ from phased.environments.schedule import parse_moment, record_entry
 from phased.lifecycle.watch import DEFAULT_RATIO
 from phased.movement.batches import DEFAULT_BATCH_SIZE
 from phased.movement.throttle import Throttle
-from phased.state.replicas import ReplicaLag
 from phased.safety.backup import hook as backup_hook
+from phased.state.replicas import ReplicaLag
 
 migrate_app = typer.Typer(no_args_is_help=True, help="Move the database through the phases of the migration, and back.")
 

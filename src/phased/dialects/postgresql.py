@@ -205,8 +205,9 @@ class PostgreSQL(Dialect):
     def replica_positions(self, conn: sa.Connection) -> dict[str, int]:
         # Without pg_read_all_stats (pg_monitor) a role sees its own replicas' rows with the positions NULL.
         rows = conn.exec_driver_sql(
-            "SELECT coalesce(nullif(application_name, ''), 'pid ' || pid) || ' at ' "
-            "|| coalesce(host(client_addr), 'the local socket'), pg_wal_lsn_diff(replay_lsn, '0/0') "
+            "SELECT coalesce(nullif(application_name, ''), 'a standby') || ' at ' "
+            "|| coalesce(host(client_addr), 'the local socket') || ' (pid ' || pid || ')', "
+            "pg_wal_lsn_diff(replay_lsn, '0/0') "
             "FROM pg_stat_replication WHERE replay_lsn IS NOT NULL").all()
         return {name: int(position) for name, position in rows}
 

@@ -331,8 +331,9 @@ class Migrator:
                          on_backfill=on_backfill, backup=backup)
 
     def _check_replicas(self, throttle: Throttle) -> None:
-        with self._connect() as conn:
-            throttle.replicas.check(conn)
+        if throttle.replicas.urls:
+            with self._connect() as conn:
+                throttle.replicas.check(conn)
 
     def _batches(self, size: int, throttle: Throttle | None) -> BatchSettings:
         return BatchSettings(size=size, timeouts=self.timeouts, throttle=throttle or Throttle())

@@ -123,7 +123,8 @@ def wait_for_replay(primary: sa.Connection, replica: sa.Connection, *, patience:
             raise MigrateError(
                 f"the replica {engines.redact(replica.engine.url)} is still {target - replayed:,} bytes of log behind "
                 f"the primary after {patience:.0f} s, and would be verified in a stale state; nothing was verified: "
-                f"see that its replay runs (not paused, still streaming), then run {cli('verify --on REPLICA_URL')} again")
+                f"see that its replay runs (not paused, still streaming), then run "
+                f"{cli('verify --on REPLICA_URL')} again")
         time.sleep(wait)
         wait = min(wait * 2, 1.0)
 

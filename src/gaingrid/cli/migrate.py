@@ -37,6 +37,7 @@ from phased.lifecycle.watch import DEFAULT_RATIO
 from phased.movement.batches import DEFAULT_BATCH_SIZE
 from phased.movement.throttle import Throttle
 from phased.safety.backup import hook as backup_hook
+from phased.state.replicas import ReplicaLag
 
 migrate_app = typer.Typer(no_args_is_help=True, help="Move the database through the phases of the migration, and back.")
 
@@ -53,9 +54,18 @@ MaxActive = Annotated[Optional[int], typer.Option(
     "--max-active", min=1, help="PostgreSQL: back off while more app sessions than this are active.",
     show_default=False)]
 
+Replicas = Annotated[Optional[list[str]], typer.Option(
+    "--replica", help="A streaming replica's URL, to read its replay lag on (repeatable; default: the replicas the "
+                      "primary lists in pg_stat_replication, as of their last report).", show_default=False)]
+MaxLag = Annotated[float, typer.Option(
+    "--max-lag", min=0.0, help="Seconds a replica may fall behind: past it, the backfill waits for it between "
+                               "batches.")]
 
-def _throttle(delay: float, max_lock_waiters: int, max_active: int | None) -> Throttle:
-    return Throttle(delay=delay, max_lock_waiters=max_lock_waiters, max_active=max_active)
+
+def _throttle(delay: float, max_lock_waiters: int, max_active: int | None, replicas: list[str] | None = None,
+              max_lag: float = 1.0) -> Throttle:
+    return Throttle(delay=delay, max_lock_waiters=max_lock_waiters, max_active=max_active, max_lag=max_lag,
+                    replicas=ReplicaLag(replicas or ()))
 
 
 def _said(message: str) -> None:
@@ -125,7 +135,7 @@ def up(database_url: DatabaseUrl = None, env: EnvName = None, to: ToPhase = None
        batch_size: BatchSize = DEFAULT_BATCH_SIZE, batch_delay: BatchDelay = 0.0, max_lock_waiters: MaxLockWaiters = 2,
        max_active: MaxActive = None, no_backup: NoBackup = False, backup_dir: BackupDirOption = Path("backups"),
        prisma_migrations: PrismaMigrations = None, force: Force = False, reason: Reason = None, yes: Yes = False,
-       record: Record = None) -> None:
+       record: Record = None, replica: Replicas = None, max_lag: MaxLag = 1.0) -> None:
     """Apply pending phases, up to 6 (or --to N; phase 7 only when asked for). Backs up first."""
     migrator = migrator_for(database_url, env=env, report=_said, prisma_migrations=prisma_migrations)
     if env is not None or record is not None:  # without an environment, as before: up refuses what it must
@@ -136,7 +146,7 @@ def up(database_url: DatabaseUrl = None, env: EnvName = None, to: ToPhase = None
     backup_dir = backup_dir_for(env, backup_dir, "backup_dir")
     with reporting.progress_bars(console) as update:
         results = migrator.up(to, on_step=lambda r: reporting.print_step(console, r), batch_size=batch_size,
-                              throttle=_throttle(batch_delay, max_lock_waiters, max_active),
+                              throttle=_throttle(batch_delay, max_lock_waiters, max_active, replica, max_lag),
                               on_backfill=lambda p: update(p.name, p.done, p.total, p.note),
                               backup=None if no_backup else backup_hook(
                                   migrator.project, migrator.url, backup_dir,
@@ -156,12 +166,17 @@ def verify(database_url: DatabaseUrl = None, env: EnvName = None,
            jobs: Annotated[int | None, typer.Option(
                "--jobs", "-j", help="Connections to read on at once, sharing one snapshot "
                                    "(default: the CPU count, at most 4).")] = None,
-           prisma_migrations: PrismaMigrations = None) -> None:
+           prisma_migrations: PrismaMigrations = None,
+           on: Annotated[Optional[str], typer.Option(
+               "--on", help="A streaming replica's URL: read there, once it has replayed all the primary has "
+                            "written (the result is still recorded on the primary).", show_default=False)] = None
+           ) -> None:
     """Check every applied phase: schema, validity, consistency, legacy data, the backfill row by row."""
     migrator = migrator_for(database_url, env=env, jobs=jobs, report=lambda note: typer.echo(f"note: {note}", err=True),
                             prisma_migrations=prisma_migrations)
     with reporting.progress_bars(console if not json_output else Console(stderr=True)) as update:
-        result = migrator.verify(strict=not allow_writes, on_progress=lambda done, total: update("verify", done, total))
+        result = migrator.verify(strict=not allow_writes, on_progress=lambda done, total: update("verify", done, total),
+                                 on=on)
     if json_output:
         typer.echo(json.dumps(result.to_json(), indent=2, default=str))
     else:
@@ -219,11 +234,13 @@ def history(database_url: DatabaseUrl = None, env: EnvName = None,
 @migrate_app.command()
 @one_line_errors
 def backfill(database_url: DatabaseUrl = None, env: EnvName = None, batch_size: BatchSize = DEFAULT_BATCH_SIZE,
-             batch_delay: BatchDelay = 0.0, max_lock_waiters: MaxLockWaiters = 2, max_active: MaxActive = None) -> None:
+             batch_delay: BatchDelay = 0.0, max_lock_waiters: MaxLockWaiters = 2, max_active: MaxActive = None,
+             replica: Replicas = None, max_lag: MaxLag = 1.0) -> None:
     """Run or resume the current phase's backfill alone (it continues where a killed run stopped)."""
     migrator = migrator_for(database_url, env=env, report=_said)
     with reporting.progress_bars(console) as update:
-        result = migrator.backfill(batch_size=batch_size, throttle=_throttle(batch_delay, max_lock_waiters, max_active),
+        result = migrator.backfill(batch_size=batch_size,
+                                   throttle=_throttle(batch_delay, max_lock_waiters, max_active, replica, max_lag),
                                    on_backfill=lambda p: update(p.name, p.done, p.total, p.note))
     reporting.print_step(console, result)
     reporting.print_backfills(console, migrator.backfills())

@@ -224,6 +224,30 @@ class Dialect:
     def why_no_statements(self, conn: sa.Connection) -> str:
         return f"{self.title} keeps no statement statistics"
 
+    # -- streaming replicas -------------------------------------------------------------
+
+    def log_position(self, conn: sa.Connection) -> int | None:
+        """On a primary: how far its write-ahead log has been written, as a number that only grows;
+        None where the database keeps no log a replica replays."""
+        return None
+
+    def replayed_position(self, conn: sa.Connection) -> int | None:
+        """On a replica: how far it has replayed the primary's log (comparable with log_position);
+        None: `conn` is no replica."""
+        return None
+
+    def log_identity(self, conn: sa.Connection) -> str | None:
+        """What a primary and each of its replicas share, and no other server does; None where it cannot be read."""
+        return None
+
+    def ask_replicas_to_report(self, conn: sa.Connection) -> None:
+        """Make the replicas report how far they have replayed now (replica_positions), not when they next would."""
+
+    def replica_positions(self, conn: sa.Connection) -> dict[str, int]:
+        """On a primary: each replica streaming from it (by the name it reports) -> how far it has
+        replayed, as of its last report; empty where there are none, or the role may not see them."""
+        return {}
+
     # -- what the other sessions are doing ------------------------------------------------
 
     def session_load(self, conn: sa.Connection) -> tuple[int, int] | None:

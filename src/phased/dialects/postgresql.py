@@ -170,6 +170,47 @@ class PostgreSQL(Dialect):
             "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
             "AND backend_type = 'client backend'").one())
 
+    def log_position(self, conn: sa.Connection) -> int | None:
+        """Where the next record goes, with every commit before it (pg_current_wal_lsn is only what has been
+        written out: an asynchronous commit can still be behind it). At the start of a page that position
+        is past the page's header, where a replica that replayed everything stops: the header is taken off."""
+        return int(conn.exec_driver_sql(
+            "SELECT pos - CASE WHEN mod(pos, seg) = 40 THEN 40 WHEN mod(pos, blk) = 24 THEN 24 ELSE 0 END FROM "
+            "(SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint AS pos, "
+            "current_setting('wal_block_size')::bigint AS blk, "
+            "(SELECT setting::bigint FROM pg_settings WHERE name = 'wal_segment_size') AS seg) AS here").scalar_one())
+
+    def replayed_position(self, conn: sa.Connection) -> int | None:
+        replayed = conn.exec_driver_sql(
+            "SELECT pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0') WHERE pg_is_in_recovery()").scalar()
+        return None if replayed is None else int(replayed)
+
+    def log_identity(self, conn: sa.Connection) -> str | None:
+        try:
+            with conn.begin_nested():
+                return str(conn.exec_driver_sql("SELECT system_identifier FROM pg_control_system()").scalar_one())
+        except sa.exc.ProgrammingError:  # a role not allowed to read it
+            return None
+
+    def ask_replicas_to_report(self, conn: sa.Connection) -> None:
+        """A standby reports its replay position when WAL reaches it, else every wal_receiver_status_interval
+        (10 s): a message of a few bytes in the WAL (physical replicas skip it) reaches it within the WAL
+        writer's delay."""
+        try:
+            conn.exec_driver_sql("SELECT pg_logical_emit_message(false, 'phased', '')")
+            conn.commit()
+        except sa.exc.ProgrammingError:  # a role not allowed to: the replicas report in their own time
+            conn.rollback()
+
+    def replica_positions(self, conn: sa.Connection) -> dict[str, int]:
+        # Without pg_read_all_stats (pg_monitor) a role sees its own replicas' rows with the positions NULL.
+        rows = conn.exec_driver_sql(
+            "SELECT coalesce(nullif(application_name, ''), 'a standby') || ' at ' "
+            "|| coalesce(host(client_addr), 'the local socket') || ' (pid ' || pid || ')', "
+            "pg_wal_lsn_diff(replay_lsn, '0/0') "
+            "FROM pg_stat_replication WHERE replay_lsn IS NOT NULL").all()
+        return {name: int(position) for name, position in rows}
+
     def sessions_holding_locks(self, conn: sa.Connection, tables: list[str], older_than: float) -> list[tuple]:
         return [tuple(r) for r in conn.exec_driver_sql(
             "SELECT a.pid, a.state, extract(epoch FROM now() - a.xact_start)::float8, "

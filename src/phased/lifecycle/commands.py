@@ -30,7 +30,7 @@ from phased.movement import batches
 from phased.movement.batches import DEFAULT_BATCH_SIZE, BackfillProgress, BatchSettings
 from phased.movement.throttle import Throttle
 from phased.schema import alembic_bridge
-from phased.state import fingerprint, inflight, ledger
+from phased.state import fingerprint, inflight, ledger, replicas
 from phased.state.histories import History
 from phased.state.state import DatabaseState, expected_shape, namespace_for, read_state
 from phased.verification.checks.history import HistoryAgrees
@@ -138,16 +138,17 @@ class Migrator:
                                f"hold; nothing was changed: {hint}")
 
     @contextmanager
-    def _snapshot(self) -> Iterator[sa.Connection]:
-        """A connection whose reads all see one consistent snapshot, while writers carry on."""
-        with self._connect() as conn:
+    def _snapshot(self, url: sa.URL | None = None) -> Iterator[sa.Connection]:
+        """A connection whose reads all see one consistent snapshot, while writers carry on
+        (`url`: on that copy of the database, a replica, instead)."""
+        with engines.connection(url or self.url) as conn:
             with dialects.of(conn).in_snapshot(conn).begin() as transaction:
                 yield transaction.connection
 
     def _checks(self, conn: sa.Connection, phase: Phase, *, strict: bool, only_latest: bool = False,
-                on_progress: Callable[[int, int], None] | None = None) -> Verification:
-        """Verify at `phase`, reading on self.jobs connections that share `conn`'s snapshot."""
-        readers = engines.create_engine(self.url)
+                on_progress: Callable[[int, int], None] | None = None, url: sa.URL | None = None) -> Verification:
+        """Verify at `phase`, reading on self.jobs connections that share `conn`'s snapshot (on `url`'s database)."""
+        readers = engines.create_engine(url or self.url)
         try:
             return run_checks(self.project, conn, phase, baseline=ledger.load_baseline(conn, namespace_for(self.project, conn)),
                               strict=strict, only_latest=only_latest, on_progress=on_progress,
@@ -324,8 +325,15 @@ class Migrator:
     def up(self, to: int | None = None, on_step: StepCallback | None = None, *,
            batch_size: int = DEFAULT_BATCH_SIZE, on_backfill: BackfillCallback | None = None,
            backup: BackupHook | None = None, throttle: Throttle | None = None) -> list[StepResult]:
+        if throttle:
+            self._check_replicas(throttle)
         return self._run(to, down=False, on_step=on_step, batches=self._batches(batch_size, throttle),
                          on_backfill=on_backfill, backup=backup)
+
+    def _check_replicas(self, throttle: Throttle) -> None:
+        if throttle.replicas.urls:
+            with self._connect() as conn:
+                throttle.replicas.check(conn)
 
     def _batches(self, size: int, throttle: Throttle | None) -> BatchSettings:
         return BatchSettings(size=size, timeouts=self.timeouts, throttle=throttle or Throttle())
@@ -337,6 +345,8 @@ class Migrator:
     def backfill(self, *, batch_size: int = DEFAULT_BATCH_SIZE, on_backfill: BackfillCallback | None = None,
                  throttle: Throttle | None = None) -> StepResult:
         """Run or resume the current phase's backfills, then complete the phase."""
+        if throttle:
+            self._check_replicas(throttle)
         with self._connect(migrating=True) as conn:
             with engines.migrator_lock(conn):
                 state = read_state(self.project, conn)
@@ -350,21 +360,30 @@ class Migrator:
                 return self._timed(conn, phase, "finish", None, self._batches(batch_size, throttle), on_backfill,
                                    uuid.uuid4().hex)
 
-    def verify(self, *, strict: bool = True,
-               on_progress: Callable[[int, int], None] | None = None) -> Verification:
-        """Run the checks of every applied phase; the result is kept in the ledger."""
-        with self._snapshot() as conn:
+    def verify(self, *, strict: bool = True, on_progress: Callable[[int, int], None] | None = None,
+               on: str | sa.URL | None = None) -> Verification:
+        """Run the checks of every applied phase; the result is kept in the ledger (on the primary).
+
+        `on`: a streaming replica of the database, which the reads run on instead, once it has replayed
+        everything the primary had written when verify started (never a stale state)."""
+        replica = engines.parse_url(on) if isinstance(on, str) else on
+        details = {}
+        if replica is not None:
+            with self._connect() as primary, engines.connection(replica) as standby:
+                replicas.wait_for_replay(primary, standby)
+            details["on"] = engines.redact(replica)
+        with self._snapshot(replica) as conn:
             state = read_state(self.project, conn)
             if not state.managed:
                 raise MigrateError(f"the database has no version record: run {cli('adopt')} or {cli('up')} first")
             ns = namespace_for(self.project, conn)
             at = ledger.now()
-            result = self._checks(conn, state.recorded, strict=strict, on_progress=on_progress)
+            result = self._checks(conn, state.recorded, strict=strict, on_progress=on_progress, url=replica)
         engine = engines.create_engine(self.url, migrating=True)  # SQLite: a writing transaction from its start
         try:
             ledger.record(engine, ns, ledger.Entry(
                 state.recorded.number, "verify", at, ledger.now(), result.seconds, "ok" if result.ok else "failed",
-                details={"verification": result.to_json()}, run=uuid.uuid4().hex))
+                details={"verification": result.to_json(), **details}, run=uuid.uuid4().hex))
         except sa.exc.ProgrammingError as exc:
             if getattr(exc.orig, "sqlstate", None) != "42501":  # insufficient_privilege: a read-only role
                 raise
@@ -496,10 +515,16 @@ class Migrator:
         retries_before = Counter(self.retries.counts)
         statements_before = self._statements() if kind in ("up", "down") else None
 
+        lag = batches.throttle.replicas if batches.throttle else None
+        if lag:
+            lag.forget()
+
         def settle() -> None:
             retried = self.retries.counts - retries_before
             if retried:
                 entry.details["retries"] = dict(retried)
+            if lag and lag.largest is not None:
+                entry.details["replica_lag_max_s"] = round(lag.largest, 3)
             conn.rollback()  # SQLite: an open transaction here would lock out the ledger's own
 
         with Recorder(conn.engine, ns, entry, settle) as rec:

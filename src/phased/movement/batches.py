@@ -105,15 +105,24 @@ def run(engine: sa.Engine, ns: Namespace, backfill: Backfill, settings: BatchSet
         total = conn.exec_driver_sql(f"SELECT count(*) FROM {q(backfill.source)}").scalar_one()
         conn.rollback()
         batch = _Batch(conn, sql, tables, settings)
-        if settings.throttle:
-            settings.throttle.start(conn)
-        while not batch.reached_end():
-            retry.run(f"backfill {backfill.name} batch", batch.copy, retries, before_retry=conn.rollback)
-            note = settings.throttle.pause(conn) if settings.throttle else None
-            retry.run(f"backfill {backfill.name} revisit", batch.revisit, retries, before_retry=conn.rollback)
-            if on_batch:
-                on_batch(_with(progress(conn, ns, backfill, total), note))
-                conn.rollback()
+        throttle = settings.throttle
+        last = progress(conn, ns, backfill, total)
+        conn.rollback()
+        waiting = on_batch and (lambda note: on_batch(_with(last, note)))  # while the throttle waits
+        if throttle:
+            throttle.start(conn)
+        try:
+            while not batch.reached_end():
+                retry.run(f"backfill {backfill.name} batch", batch.copy, retries, before_retry=conn.rollback)
+                note = throttle.pause(conn, waiting) if throttle else None
+                retry.run(f"backfill {backfill.name} revisit", batch.revisit, retries, before_retry=conn.rollback)
+                if on_batch:
+                    last = progress(conn, ns, backfill, total)
+                    on_batch(_with(last, note))
+                    conn.rollback()
+        finally:
+            if throttle:
+                throttle.stop()
         _drain(conn, batch, retries, on_batch and (lambda: on_batch(progress(conn, ns, backfill, total))))
         return progress(conn, ns, backfill)
 

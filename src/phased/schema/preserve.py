@@ -58,7 +58,9 @@ def save(label: str, table: str, columns: Sequence[str]) -> None:
 
 
 def _names(column: str, table: str) -> str:
-    return f"a.{quote(column)} IN (SELECT {quote('id')} FROM {quote(table)})"
+    # EXISTS, not IN (SELECT …): PostgreSQL cannot turn NOT IN into an anti-join, and once the keys
+    # outgrow work_mem it rescans them per archived row (200k rows: past the 30 s statement timeout).
+    return f"EXISTS (SELECT 1 FROM {quote(table)} AS r WHERE r.{quote('id')} = a.{quote(column)})"
 
 
 def restore(label: str, table: str, columns: Sequence[str], *, key: str | None = None,

@@ -68,7 +68,7 @@ class Rollback:
 
 _ARCHIVE = re.compile(r'CREATE TABLE (\S+) AS SELECT (.+?) FROM ("[^"]+"|\w+)')
 _RESTORE = re.compile(r'(?:INSERT INTO ("[^"]+"|\w+) \((.+?)\) SELECT .+?|UPDATE ("[^"]+"|\w+) AS t SET (.+?)) '
-                      r'FROM (\S*archive_[^\s;\']+)')
+                      r'(?:FROM|JOIN) (\S*archive_[^\s;\']+)')
 
 
 def _rollback(phase: Phase, sql: str) -> Rollback:

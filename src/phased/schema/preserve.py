@@ -148,19 +148,27 @@ def rebuild_source(label: str, backfill: Backfill) -> None:
     match = " AND ".join(f"w.{quote(pc)} = l.{quote(tc)}" for pc, tc in b.parent_match.items())
     new = b.reverse.new_parent if b.reverse else {}
     group = ", ".join(f"l.{quote(tc)}" for tc in b.parent_match.values())
+    # Set-based joins only, no subquery per row: the archive has no index, and phase 7 dropped the
+    # sync's index on the parents' match columns (per-row lookups: past the 30 s statement timeout
+    # at 200k rows on PostgreSQL, quadratic on SQLite).
+    cols = ", ".join(quote(pc) for pc in b.parent_match)
     op.execute(f"INSERT INTO {par} ({pk}, {_cols([*b.parent_match, *new])}) "
                f"SELECT {dialects.of(ctx.dialect.name).new_key}, {group}, "
                + ", ".join(f"min(l.{quote(tc)})" for tc in new.values())
-               + f" FROM {tgt} AS l WHERE NOT EXISTS (SELECT 1 FROM {par} AS w WHERE {match}) GROUP BY {group}")
+               + f" FROM {tgt} AS l LEFT JOIN (SELECT DISTINCT {cols}, 1 AS present FROM {par}) AS w ON {match} "
+               f"WHERE w.present IS NULL GROUP BY {group}")
     archive, back = _archive(label, b.source), b.written_back
-    archived = (f"(SELECT a.{quote(p.on)} FROM {archive} AS a JOIN {par} AS w ON w.{pk} = a.{quote(p.on)} "
-                f"WHERE a.{quote(b.key)} = l.{quote(b.key)} AND {match})")
-    first = f"(SELECT w.{pk} FROM {par} AS w WHERE {match} ORDER BY w.{pk} LIMIT 1)"
-    statement = (f"INSERT INTO {quote(b.source)} ({_cols([b.key, p.on, *back])}) "
-                 f"SELECT l.{quote(b.key)}, coalesce({archived}, {first}), "
-                 + ", ".join(f"l.{quote(t)}" for t in back.values()) + f" FROM {tgt} AS l")
+    first = (f"JOIN (SELECT {cols}, min({pk}) AS {pk} FROM {par} GROUP BY {cols}) AS f ON "
+             + " AND ".join(f"f.{quote(pc)} = l.{quote(tc)}" for pc, tc in b.parent_match.items()))
+    archived = (f" LEFT JOIN {archive} AS a ON a.{quote(b.key)} = l.{quote(b.key)} LEFT JOIN {par} AS w "
+                f"ON w.{pk} = a.{quote(p.on)} AND {match}")
     name = _namespace().table_name(f"archive_{label}_{b.source}")
-    if ctx.as_sql or sa.inspect(ctx.connection).has_table(name, schema=_namespace().schema):
+    has_archive = ctx.as_sql or sa.inspect(ctx.connection).has_table(name, schema=_namespace().schema)
+    statement = (f"INSERT INTO {quote(b.source)} ({_cols([b.key, p.on, *back])}) "
+                 f"SELECT l.{quote(b.key)}, {f'coalesce(w.{pk}, f.{pk})' if has_archive else f'f.{pk}'}, "
+                 + ", ".join(f"l.{quote(t)}" for t in back.values())
+                 + f" FROM {tgt} AS l {first}{archived if has_archive else ''}")
+    if has_archive:
         dialects.of(ctx.dialect.name).restore_archive(op, archive, name, statement)
     else:
-        op.execute(statement.replace(f"coalesce({archived}, {first})", first))
+        op.execute(statement)

@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import random
@@ -59,12 +60,15 @@ def prepare_legacy_app() -> Path:
         raise LegacyAppUnavailable("the legacy app needs Node.js 20 and npm on PATH")
     marker = LEGACY_APP / "node_modules" / ".prisma" / "client" / "index.js"
     lock = LEGACY_APP / "package-lock.json"
-    if not marker.exists() or marker.stat().st_mtime < lock.stat().st_mtime:
-        env = {**os.environ, "DATABASE_URL": "postgresql://unused@localhost/unused"}
-        for cmd in (["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], ["npx", "prisma", "generate"]):
-            done = subprocess.run(cmd, cwd=LEGACY_APP, env=env, capture_output=True, text=True)
-            if done.returncode != 0:
-                raise LegacyAppUnavailable(f"{' '.join(cmd)} failed: {(done.stderr or done.stdout).strip()[-500:]}")
+    # The suite's workers (pytest-xdist) may all ask at once: one installs, the others wait for it.
+    with open(LEGACY_APP / ".prepare.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        if not marker.exists() or marker.stat().st_mtime < lock.stat().st_mtime:
+            env = {**os.environ, "DATABASE_URL": "postgresql://unused@localhost/unused"}
+            for cmd in (["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], ["npx", "prisma", "generate"]):
+                done = subprocess.run(cmd, cwd=LEGACY_APP, env=env, capture_output=True, text=True)
+                if done.returncode != 0:
+                    raise LegacyAppUnavailable(f"{' '.join(cmd)} failed: {(done.stderr or done.stdout).strip()[-500:]}")
     return LEGACY_APP
 
 

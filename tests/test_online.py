@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from gaingrid.data.demo_data import DemoDataOptions
 from gaingrid.phases import GAINGRID
 from gaingrid.testing import online
-from gaingrid.testing.loads import LEGACY_APP, libpq_url, prepare_legacy_app
+from gaingrid.testing.loads import LEGACY_APP, RACE, RETIRED, NewApp, libpq_url, prepare_legacy_app
 from phased.lifecycle.commands import Migrator
 from phased.movement.throttle import Throttle
 from tests.harness import legacy_database
@@ -62,7 +62,15 @@ def test_both_apps_keep_writing_through_a_round_trip_down_and_up_with_no_lost_or
     report = online.run(url, before=2, after=3, workers=6, warm_up=1, commands=ROUND_TRIP, shared=True)
     assert [(command, code) for command, code, _ in report.steps] == [(" ".join(c), 0) for c in ROUND_TRIP], \
         report.migrate_output
-    assert report.failed_writes == 0, _failures(report)
+    # A rollback under load has a price the README states: a step that lost its lock race four times
+    # waits past deadlock_timeout, so a cycle may cost an app transaction (rolled back whole, nothing
+    # written), and a new-app request in flight when a step drops WorkoutLog gets 503 "try again".
+    # Both are transient and told to the client; anything else, or more than 1% of writes, fails.
+    transient = {"deadlock", "HTTP 503"}
+    failed = {outcome: n for (app, outcome), n in report.outcomes.items()
+              if outcome not in ("ok", RACE, RETIRED, NewApp.UNAVAILABLE)}
+    assert set(failed) <= transient, _failures(report)
+    assert sum(failed.values()) <= 0.01 * sum(report.outcomes.values()), _failures(report)
     assert (report.lost, report.divergent, report.resurrected) == (0, 0, 0), _failures(report)
     new_app_writes = sum(n for (app, outcome), n in report.outcomes.items() if app == "new" and outcome == "ok")
     assert new_app_writes > 20, "the new app was not writing"

@@ -80,13 +80,19 @@ def test_after_up_to_6_the_replica_holds_what_the_primary_holds(pair: tuple[str,
     assert fingerprint.differences(primary, replica) == [] and primary == replica
 
 
-@pytest.mark.parametrize("named", [True, False], ids=["--replica", "found in pg_stat_replication"])
-def test_the_backfill_waits_for_a_replica_that_stops_replaying(pair: tuple[str, str], named: bool) -> None:
-    url, on_replica = pair
+def at_phase_4_with_replay_paused(url: str, on_replica: str):
+    """A legacy database at phase 4, its replica caught up and then stopped replaying."""
     migrator = legacy_database(url, ROWS)
     migrator.up(to=4)
     caught_up(url, on_replica)
     pg_replica.pause_replay(on_replica)
+    return migrator
+
+
+@pytest.mark.parametrize("named", [True, False], ids=["--replica", "found in pg_stat_replication"])
+def test_the_backfill_waits_for_a_replica_that_stops_replaying(pair: tuple[str, str], named: bool) -> None:
+    url, on_replica = pair
+    migrator = at_phase_4_with_replay_paused(url, on_replica)
     throttle = Throttle(max_lag=MAX_LAG, lag_patience=WAIT, replicas=ReplicaLag([on_replica] if named else []))
     notes: list[str] = []
     outcome: list[object] = []
@@ -125,10 +131,7 @@ def test_the_backfill_waits_for_a_replica_that_stops_replaying(pair: tuple[str, 
 @pytest.mark.parametrize("named", [True, False], ids=["--replica", "found in pg_stat_replication"])
 def test_a_replica_that_never_catches_up_stops_the_backfill_resumably(pair: tuple[str, str], named: bool) -> None:
     url, on_replica = pair
-    migrator = legacy_database(url, ROWS)
-    migrator.up(to=4)
-    caught_up(url, on_replica)
-    pg_replica.pause_replay(on_replica)
+    migrator = at_phase_4_with_replay_paused(url, on_replica)
     lagging = ReplicaLag([on_replica] if named else [])
     who = engines.redact(on_replica) if named else "walreceiver at 127.0.0.1"
     stopped = f"replica {re.escape(who)}( \\(pid \\d+\\))? is still .* behind .* the backfill stopped between batches"

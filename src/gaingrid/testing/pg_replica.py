@@ -12,17 +12,15 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 import time
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Iterator
 
 import psycopg
 import sqlalchemy as sa
 
 from .net import free_port
-from .pg_server import _as_postgres_user, _libpq, _pg_bin
+from .pg_server import _as_postgres_user, _libpq, _pg_bin, server_dirs
 
 EXTERNAL_REPLICA_ENV = "GAINGRID_TEST_PG_REPLICA_URL"
 READY_PATIENCE = 60.0  # seconds a new replica gets to accept connections and start streaming
@@ -36,12 +34,7 @@ def temporary_replica(primary_url: str) -> Iterator[str]:
         yield external
         return
     primary = sa.make_url(primary_url)
-    root = Path(tempfile.mkdtemp(prefix="gaingrid-pg-replica-"))
-    data, sock = root / "data", root / "sock"
-    sock.mkdir()
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres")
-        shutil.chown(sock, "postgres")
+    root, data, sock = server_dirs("gaingrid-pg-replica-")
     port = free_port()
     try:
         subprocess.run(_as_postgres_user(

@@ -39,6 +39,18 @@ def _pg_bin(name: str) -> str:
     raise RuntimeError(f"{name} not found: install PostgreSQL server binaries")
 
 
+def server_dirs(prefix: str) -> tuple[Path, Path, Path]:
+    """A temporary root for one server: (root, its data directory to be, its socket directory),
+    owned by `postgres` when running as root (the server refuses to run as root)."""
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    data, sock = root / "data", root / "sock"
+    sock.mkdir()
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres")
+        shutil.chown(sock, "postgres")
+    return root, data, sock
+
+
 def _as_postgres_user(cmd: list[str]) -> list[str]:
     if os.geteuid() != 0:
         return cmd
@@ -76,12 +88,7 @@ def running(*, durable: bool = False, own: bool = False) -> Iterator[Server]:
     if external and not own:
         yield Server(external)
         return
-    root = Path(tempfile.mkdtemp(prefix="gaingrid-pg-"))
-    data, sock = root / "data", root / "sock"
-    sock.mkdir()
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres")
-        shutil.chown(sock, "postgres")
+    root, data, sock = server_dirs("gaingrid-pg-")
     port = free_port()
     subprocess.run(
         _as_postgres_user([_pg_bin("initdb"), "-D", str(data), "-U", "postgres",

@@ -16,7 +16,7 @@ from gaingrid.service.schedule import zone
 
 from ..deps import AuthUser, CurrentUser, PhaseDep, SessionDep, requires
 from ..errors import documented, not_found
-from ..schemas.common import Id, Instant
+from ..schemas.common import Bound, Id
 from ..schemas.logs import (
     Bucket,
     BucketOut,
@@ -51,7 +51,7 @@ def _decode_cursor(value: str | None) -> tuple[datetime, str] | None:
 
 Cursor = Annotated[str | None, Query(pattern=CURSOR_PATTERN, description="nextCursor of the previous page"),
                    AfterValidator(_decode_cursor)]
-Range = Annotated[Instant | None, Query()]
+Range = Annotated[Bound | None, Query()]
 
 
 def _owned(session, user_id: str, log_id: str) -> WorkoutLog:

@@ -90,6 +90,18 @@ Name = Text(200, 1)
 Notes = Text(2000)
 Id = Text(100, 1)
 Instant = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_instant)]
+
+
+def _bound(value: datetime) -> datetime:
+    # A filter's bound past the representable range once in UTC (year 1 at a positive offset, 9999 at a
+    # negative one) matches as the range's edge: every stored instant lies inside it. A stored value is refused.
+    try:
+        return _instant(value)
+    except ValueError:
+        return datetime.min if value.year == 1 else datetime.max.replace(microsecond=999000)
+
+
+Bound = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_bound)]
 # Strict: JSON true is no number and 1 no boolean (pydantic would otherwise store true as 1).
 Flag = Annotated[bool, Strict()]
 

@@ -126,6 +126,35 @@ def test_key_ranges_from_postgres_statistics_cover_every_row(pg_url: str) -> Non
         engine.dispose()
 
 
+def test_a_range_comparison_looks_each_parent_up_by_key_on_postgresql(pg_url: str) -> None:
+    """A range's rows join a few of the many workouts. Left to itself, the planner hashed the whole
+    Workout table for every range: 100 ranges read it 100 times, and verifying 10M rows took 87 s.
+    The plan is read on the comparison's own connection, as compare_range ran it."""
+    migrator = legacy_database(pg_url, THOUSANDS)
+    migrator.up(to=5)
+    engine = engine_for(migrator)
+    plans: list[str] = []
+
+    def explain(conn, cursor, statement, parameters, context, executemany) -> None:
+        if "FULL OUTER JOIN" in statement:
+            plans.append("\n".join(r[0] for r in cursor.connection.execute("EXPLAIN " + statement, parameters)))
+
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+            sa.event.listen(conn, "after_cursor_execute", explain)
+            ns = namespace_for(GAINGRID, conn)
+            cut = compare.ranges(conn, WORKOUT_LOG, chunk=500)
+            parts = [compare.compare_range(conn, ns, WORKOUT_LOG, r) for r in cut]
+            assert sum(p.migrated for p in parts) == sum(p.source_rows for p in parts) > 0
+    finally:
+        engine.dispose()
+    assert len(plans) == len(cut)
+    for plan in plans:
+        assert 'Index Scan using "Workout_pkey" on "Workout"' in plan, plan
+        assert 'Seq Scan on "Workout"' not in plan and "Hash" not in plan, plan
+
+
 def test_parallel_readers_keep_task_order_and_raise_the_first_failure(db_url: str) -> None:
     engine = engines.create_engine(engines.parse_url(db_url))
     try:

@@ -128,6 +128,19 @@ class Dialect:
         return conn
 
     full_join_on_subqueries = False  # True: a full join of two key ranges runs as one merge join
+    # SET LOCALs for a statement over one key range that joins parents: look each parent up by its key.
+    # The parents of a range are a few of many; a plan that reads them all reads the whole parent
+    # table once per range, which grows with the data times the number of ranges.
+    range_plan_settings: tuple[str, ...] = ()
+
+    @contextmanager
+    def range_plan(self, conn: sa.Connection) -> Iterator[None]:
+        """Within this, `conn`'s statements run under range_plan_settings (inside its transaction)."""
+        for s in self.range_plan_settings:
+            conn.exec_driver_sql(s)
+        yield  # on an error the transaction is rolled back, and its SET LOCALs with it
+        for s in self.range_plan_settings:
+            conn.exec_driver_sql(f"SET LOCAL {s.split()[2]} TO DEFAULT")
 
     def key_bounds(self, conn: sa.Connection, table: str, key: str, chunk: int) -> list | None:
         """Keys that cut `table` into ranges of about `chunk` rows, from the database's statistics; None: none kept."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 from phased.declare.backfill import SOURCE, q
 from phased.declare.errors import NAMES
 from phased.dialects.backfill_sql import BackfillSQL
+from phased.dialects.postgresql import PostgreSQL
 from phased.dialects.postgresql_reverse import engine_writes as engine_writes_setting
 from phased.dialects.retry import Timeouts
 
@@ -27,13 +28,8 @@ def _quoted(statement: str) -> str:
 
 
 def session_settings(timeouts: Timeouts) -> list[str]:
-    """The batch's settings: bounded waits, and plans that look parents up by key.
-
-    A batch touches a few thousand rows: a hash join would scan the whole parent table
-    once per batch (quadratic overall), and JIT compiling costs more than it saves.
-    """
-    return [*timeouts.settings("batch", local=True), "SET LOCAL jit = off",
-            "SET LOCAL enable_hashjoin = off", "SET LOCAL enable_mergejoin = off"]
+    """The batch's settings: bounded waits, and plans that look parents up by key (range_plan_settings)."""
+    return [*timeouts.settings("batch", local=True), *PostgreSQL.range_plan_settings]
 
 
 def engine_writes(sql: BackfillSQL) -> list[str]:

@@ -106,7 +106,8 @@ def compare_range(conn: sa.Connection, ns: Namespace, backfill: Backfill, key_ra
     result = RowComparison(b.name)
     without_target = 0
     query, extras = _range_queries(conn, sql, ns, where, target_where, cols)
-    rows = list(conn.execute(sa.text(query), params))
+    with dialects.of(conn).range_plan(conn):
+        rows = list(conn.execute(sa.text(query), params))
     if extras is not None:
         # Target rows in the range beyond those matched to a source row are extra. Counting
         # them on the key's index is cheap; only when there are some, the anti-join names them.

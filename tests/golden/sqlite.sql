@@ -315,12 +315,13 @@ CREATE TRIGGER "gaingrid_migrate_workout_log_rev_del" AFTER DELETE ON "WorkoutLo
   WHERE vacated = 1;
   END;
 
--- backfill: `up` runs these statements once per keyset range of 2,000 source rows, each range its own transaction; here for every row at once
+-- backfill: `up` runs these statements once per keyset range of 2,000 source rows, each range its own transaction; here for every row at once (the reverse sync's insert trigger is set aside for the batch's insert: each row it copies has its source)
 BEGIN IMMEDIATE;
 INSERT INTO "gaingrid_migrate_backfill" (name, rows_done, status, refresh, started_at, updated_at)
   SELECT 'workout_log', 0, 'running', FALSE, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP
   WHERE true
   ON CONFLICT (name) DO NOTHING;
+DROP TRIGGER "gaingrid_migrate_workout_log_rev_ins";
 INSERT INTO "WorkoutLog" ("id", "userId", "exerciseId", "date", "sets", "reps", "weight", "durationMinutes", "notes", "createdAt", "updatedAt")
   SELECT s."id" AS "id", w."userId" AS "userId", s."exerciseId" AS "exerciseId", w."date" AS "date", s."sets" AS "sets", s."reps" AS "reps", s."weight" AS "weight", s."time" AS "durationMinutes", s."notes" AS "notes", s."createdAt" AS "createdAt", s."updatedAt" AS "updatedAt"
   FROM "WorkoutExercise" AS s CROSS
@@ -329,6 +330,36 @@ INSERT INTO "WorkoutLog" ("id", "userId", "exerciseId", "date", "sets", "reps", 
   FROM "User") AND s."exerciseId" IN (SELECT "id"
   FROM "Exercise")
   ON CONFLICT ("id") DO NOTHING;
+CREATE TRIGGER "gaingrid_migrate_workout_log_rev_ins" AFTER INSERT ON "WorkoutLog" WHEN NOT EXISTS (SELECT 1
+  FROM "WorkoutExercise" AS s
+  WHERE s."id" = NEW."id")
+  BEGIN INSERT INTO "gaingrid_migrate_workout_log_parents" (key, made_for)
+  SELECT 'c' || lower(hex(randomblob(12))), NEW."id"
+  WHERE NOT EXISTS (SELECT 1
+  FROM "WorkoutExercise" AS s
+  WHERE s."id" = NEW."id") AND NOT EXISTS (SELECT 1
+  FROM "Workout" AS w
+  WHERE w."userId" = NEW."userId" AND w."date" = NEW."date");
+  INSERT INTO "Workout" ("id", "userId", "date", "createdAt", "updatedAt")
+  SELECT p.key, NEW."userId", NEW."date", NEW."createdAt", NEW."updatedAt"
+  FROM "gaingrid_migrate_workout_log_parents" AS p
+  WHERE NOT EXISTS (SELECT 1
+  FROM "WorkoutExercise" AS s
+  WHERE s."id" = NEW."id") AND p.rowid = (SELECT max(rowid)
+  FROM "gaingrid_migrate_workout_log_parents"
+  WHERE made_for = NEW."id") AND NOT EXISTS (SELECT 1
+  FROM "Workout" AS w
+  WHERE w."id" = p.key) AND NOT EXISTS (SELECT 1
+  FROM "Workout" AS w
+  WHERE w."userId" = NEW."userId" AND w."date" = NEW."date");
+  INSERT INTO "WorkoutExercise" ("id", "workoutId", "exerciseId", "sets", "reps", "weight", "time", "notes", "createdAt", "updatedAt")
+  SELECT NEW."id", (SELECT w."id"
+  FROM "Workout" AS w
+  WHERE w."userId" = NEW."userId" AND w."date" = NEW."date" ORDER BY w."id" LIMIT 1), NEW."exerciseId", NEW."sets", NEW."reps", NEW."weight", NEW."durationMinutes", NEW."notes", NEW."createdAt", NEW."updatedAt"
+  WHERE NOT EXISTS (SELECT 1
+  FROM "WorkoutExercise" AS s
+  WHERE s."id" = NEW."id");
+  END;
 INSERT INTO "gaingrid_migrate_quarantine" (backfill, source_key, reason, row, detected_at)
   SELECT 'workout_log', s."id", CASE WHEN w."id" IS NULL THEN 'no Workout ' || COALESCE(s."workoutId", 'NULL') WHEN NOT EXISTS (SELECT 1
   FROM "User" AS r

@@ -17,6 +17,11 @@ from phased.declare.namespace import Namespace
 from phased.dialects.sync_objects import SyncObject, base_name
 
 
+def insert_trigger(b: Backfill, ns: Namespace) -> str:
+    """The name of the trigger that mirrors a target row's insert into the source."""
+    return f"{base_name(b, ns)}_rev_ins"
+
+
 def reverse_objects(b: Backfill, ns: Namespace, new_key: str) -> list[SyncObject]:
     assert b.reverse is not None
     p = b.parents[0]
@@ -71,7 +76,7 @@ def reverse_objects(b: Backfill, ns: Namespace, new_key: str) -> list[SyncObject
     return [
         SyncObject("table", f"{b.name}_parents", None, f"CREATE TABLE IF NOT EXISTS {parents} "
                    f"(key TEXT PRIMARY KEY, made_for TEXT NOT NULL, vacated INTEGER NOT NULL DEFAULT 0)"),
-        trigger(f"{base}_rev_ins", "INSERT", insert, when=no_source),
+        trigger(insert_trigger(b, ns), "INSERT", insert, when=no_source),
         trigger(f"{base}_rev_upd", "UPDATE", f"{update} {sweep}", when=f"NOT {no_source}"),
         trigger(f"{base}_rev_del", "DELETE", f"{vacate('OLD')} DELETE FROM {src} WHERE {key} = OLD.{key}; {sweep}"),
     ]

@@ -126,6 +126,7 @@ def test_the_backfill_waits_for_a_replica_that_stops_replaying(pair: tuple[str, 
     assert any(n.startswith("replica lag") for n in notes)  # once it caught up, the lag is still shown
     step = next(e for e in entries(url) if e.phase == 5 and e.direction == "up")
     assert step.details["replica_lag_max_s"] > MAX_LAG
+    assert step.details["replica_waits"] >= 1 and step.details["replica_wait_s"] >= 1.0  # the second held above
 
 
 @pytest.mark.parametrize("named", [True, False], ids=["--replica", "found in pg_stat_replication"])

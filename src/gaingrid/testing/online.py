@@ -67,6 +67,7 @@ class Report:
     migrate_output: str
     retries: dict[str, int]
     steps: list[tuple[str, int, float]] = field(default_factory=list)  # (command, exit code, seconds)
+    window: tuple[float, float] = (0.0, 0.0)  # time.time() when the first command started and the last ended
     targets: dict[str, bool] = field(default_factory=dict)
 
     @property
@@ -226,7 +227,7 @@ def run(url: str, *, before: float = 30, after: float = 30, workers: int = 8, ne
         legacy=_windows(legacy_ops, (started, finished)), new=_windows(new_ops, (started, finished)),
         outcomes=outcomes, failures=failures, shapes=shapes, errors=errors, lost=lost, divergent=divergent, resurrected=resurrected,
         longest_lock_wait=longest, migrate_seconds=finished - started, migrate_exit=done.returncode,
-        migrate_output=output[-4000:], steps=steps, retries=_retries(parsed) if done.returncode == 0 else {})
+        migrate_output=output[-4000:], steps=steps, window=(started, finished), retries=_retries(parsed) if done.returncode == 0 else {})
     base = report.legacy["before"].p99 or 1e-9
     report.targets = {
         "0 app writes failed because of the migration": report.failed_writes == 0,

@@ -525,6 +525,9 @@ class Migrator:
                 entry.details["retries"] = dict(retried)
             if lag and lag.largest is not None:
                 entry.details["replica_lag_max_s"] = round(lag.largest, 3)
+            if lag and lag.waits:
+                entry.details["replica_waits"] = lag.waits
+                entry.details["replica_wait_s"] = round(lag.waited, 3)
             conn.rollback()  # SQLite: an open transaction here would lock out the ledger's own
 
         with Recorder(conn.engine, ns, entry, settle) as rec:

@@ -83,6 +83,7 @@ class Throttle:
         if lag is None:
             return None
         started = time.monotonic()
+        behind = lag.seconds > self.max_lag
         step = 0.05
         while lag.seconds > self.max_lag:
             waited = time.monotonic() - started
@@ -99,6 +100,8 @@ class Throttle:
             step = min(step * 2, 1.0)
             lag = self.replicas.read(conn)
         waited = time.monotonic() - started
+        if behind:
+            self.replicas.waited_for(waited)
         return f"replica lag {lag.seconds:.2f} s" + (f", waited {waited:.1f} s for it" if waited > 0.01 else "")
 
     def _blocked(self, conn: sa.Connection, load: Load | None) -> str | None:

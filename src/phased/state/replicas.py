@@ -39,6 +39,8 @@ class ReplicaLag:
     def __init__(self, urls: Sequence[str | sa.URL] = ()) -> None:
         self.urls = [engines.parse_url(u) if isinstance(u, str) else u for u in urls]
         self.largest: float | None = None  # the most seen since the last forget()
+        self.waits = 0  # since the last forget(): the pauses a backfill made for them, and their seconds
+        self.waited = 0.0
         self._engines: list[sa.Engine] = []
         self._noted: deque[tuple[int, float]] = deque()  # (primary's position, when)
 
@@ -71,6 +73,11 @@ class ReplicaLag:
 
     def forget(self) -> None:
         self.largest = None
+        self.waits, self.waited = 0, 0.0
+
+    def waited_for(self, seconds: float) -> None:
+        self.waits += 1
+        self.waited += seconds
 
     def read(self, primary: sa.Connection) -> Lag | None:
         """The lag of the replica furthest behind; None where there is no replica to read."""

@@ -61,3 +61,48 @@ def test_ddl_gives_up_cleanly_when_the_lock_never_comes_and_names_who_holds_it(p
     assert "\n" not in message
     assert migrator.status().phase_number == 1
     assert migrator.history()[-1].outcome == "failed"
+
+
+def test_a_deferred_key_waits_longer_on_each_retry_after_the_fourth(pg_url: str) -> None:
+    """At 10M rows, autovacuum of the freshly filled WorkoutLog held its lock for half a minute and
+    the key's add lost all 12 races at a fixed 0.5 s wait. The server cancels an autovacuum only for
+    a waiter that waits past deadlock_timeout: the add must wait longer as its retries go on. Here
+    a session holds the table until an attempt comes with a longer wait than the first ones."""
+    from tests.test_resume import sql, stopped_in
+
+    migrator = legacy_database(pg_url)
+    migrator.up(to=5)
+    url = migrator.url
+    stopped_in(pg_url, 5, "up")
+    sql(pg_url, 'ALTER TABLE "WorkoutLog" DROP CONSTRAINT "WorkoutLog_userId_fkey"')
+    waits: list[str] = []
+    longer = threading.Event()
+
+    def lock_wait(conn, cursor, statement, parameters, context, executemany) -> None:
+        if 'ADD CONSTRAINT "WorkoutLog_userId_fkey"' in statement:
+            waits.append(cursor.connection.execute("SHOW lock_timeout").fetchone()[0])
+            if waits[-1] != waits[0]:
+                longer.set()
+
+    def hold() -> None:
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            conn.exec_driver_sql('LOCK TABLE "WorkoutLog" IN SHARE UPDATE EXCLUSIVE MODE')  # as autovacuum does
+            held.set()
+            longer.wait(timeout=20)
+            conn.rollback()
+        engine.dispose()
+
+    held = threading.Event()
+    blocker = threading.Thread(target=hold)
+    sa.event.listen(sa.Engine, "before_cursor_execute", lock_wait)
+    try:
+        blocker.start()
+        held.wait()
+        Migrator(GAINGRID, url, lock_timeout=0.2).up(to=5)
+    finally:
+        sa.event.remove(sa.Engine, "before_cursor_execute", lock_wait)
+        longer.set()
+        blocker.join()
+    assert waits[:4] == ["200ms"] * 4 and waits[-1] in ("400ms", "800ms", "1600ms"), waits
+    assert migrator.status().in_flight is None

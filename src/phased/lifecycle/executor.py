@@ -112,8 +112,11 @@ class Executor:
         return moved
 
     def _deferred_key(self, conn: sa.Connection, phase: Phase, name: str, step: str, statement: str) -> None:
-        # Adding a key locks both tables against writes (briefly); validating one blocks no write.
-        settings = self.timeouts.settings("blocking" if step == "add" else "background", local=True)
+        # Adding a key locks both tables against writes (briefly): it runs under the session's blocking
+        # wait, which each retry after the fourth lengthens (_retried). Past deadlock_timeout the server
+        # cancels an autovacuum in its way: a backfill of millions of rows sets one off on the new
+        # table, and with a fixed short wait the add lost every race to it. Validating blocks no write.
+        settings = [] if step == "add" else self.timeouts.settings("background", local=True)
 
         def run() -> None:
             with conn.begin():

@@ -12,6 +12,7 @@ from sqlalchemy import event
 from phased.declare.errors import NAMES, MigrateError
 from phased.declare.sql import quote
 from phased.dialects import postgresql_backup as backup
+from phased.dialects import postgresql_batch
 from phased.dialects.base import LOCK_PATIENCE, Dialect, literal
 
 # An arbitrary constant: every migrator contends for the same advisory lock.
@@ -106,11 +107,7 @@ class PostgreSQL(Dialect):
 
     concurrently = " CONCURRENTLY"
     full_join_on_subqueries = True
-    # Hash and merge joins off leave the nested loop over the parent's primary key (a full join of
-    # two ranges still gets its merge join: it has no other). One range is too little work for
-    # JIT compiling or parallel workers to pay for themselves; the verification runs ranges side by side.
-    range_plan_settings = ("SET LOCAL jit = off", "SET LOCAL enable_hashjoin = off",
-                           "SET LOCAL enable_mergejoin = off", "SET LOCAL max_parallel_workers_per_gather = 0")
+    range_plan_settings = postgresql_batch.RANGE_PLAN_SETTINGS
     has_schemas = True
     has_enum_types = True
     names_primary_keys = True
@@ -258,18 +255,12 @@ class PostgreSQL(Dialect):
 
     def copy_batch(self, conn: sa.Connection, sql, size: int, timeouts, checkpoint: sa.Table) -> None:
         """One server-side block: the same block `plan --sql` prints inside its loop."""
-        from phased.dialects import postgresql_batch
-
         conn.exec_driver_sql(f"DO $gg$ {postgresql_batch.batch(sql, size, timeouts)} $gg$")
 
     def revisit_batch(self, conn: sa.Connection, sql, timeouts) -> None:
-        from phased.dialects import postgresql_batch
-
         conn.exec_driver_sql(f"DO $gg$ {postgresql_batch.revisit(sql, timeouts)} $gg$")
 
     def backfill_script(self, sql, size: int, timeouts, patience: float) -> tuple[str, list[str]]:
-        from phased.dialects import postgresql_batch
-
         return (f"{size:,} source rows a batch, each batch its own transaction (`up` sends each batch's block on "
                 "its own, pausing between batches as the throttle asks), then the rows a delete held when their "
                 "batch ran", postgresql_batch.script(sql, size, timeouts, patience))

@@ -206,9 +206,12 @@ def report(backend: str, r: dict[str, Result], rss: list[tuple[int, dict]]) -> b
     for res in r.values():
         print(f"  {res.label:<42} {res.rows:>10,} {res.seconds:>9.1f} {res.rate:>11,.0f} "
               f"{res.rate / base:>7.{3 if res.rate < 0.1 * base else 2}f}x  {res.note}")
-    # The targets were set for the backfill strategy (c'); the whole command (c) is shown beside them.
+    # The headline is the whole command (c), what the user waits for; the older targets were set for
+    # the backfill strategy (c'), and the command is shown beside them.
     c, whole = r["c'"].rate, r["c"].rate
-    targets = [(f"(c') >= 100 x (a)  [{c / r['a'].rate:,.0f}x; the whole command {whole / r['a'].rate:,.0f}x]",
+    headline = 1.5 if backend == "postgresql" else 0.6
+    targets = [(f"(c), the whole command, >= {headline} x (b)  [{whole / base:.2f}x]", whole >= headline * base),
+               (f"(c') >= 100 x (a)  [{c / r['a'].rate:,.0f}x; the whole command {whole / r['a'].rate:,.0f}x]",
                 c >= 100 * r["a"].rate)]
     if backend == "postgresql":
         targets += [(f"(c') >= 1.5 x (b)  [{c / base:.2f}x; the whole command {whole / base:.2f}x]", c >= 1.5 * base),

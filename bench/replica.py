@@ -39,7 +39,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import sqlalchemy as sa
 from _common import PostgresHost
 from online import legacy_database
 
@@ -126,18 +125,6 @@ class Run:
     differences: list[str]
 
 
-def caught_up(primary_url: str, replica_url: str) -> None:
-    with engines.connection(engines.parse_url(primary_url)) as primary, \
-            engines.connection(engines.parse_url(replica_url)) as replica:
-        replicas.wait_for_replay(primary, replica, patience=CATCH_UP)
-
-
-def fingerprints(url: str) -> fingerprint.Fingerprint:
-    """Every table of the database by content: the application's and the toolkit's bookkeeping."""
-    with engines.connection(engines.parse_url(url)) as conn:
-        return fingerprint.take(conn, fingerprint.live_columns(conn, sa.inspect(conn).get_table_names()))
-
-
 def ledger_lag(url: str) -> list[str]:
     """`migrate up`'s steps that watched a replica: the most lag the throttle saw, its waits and their time."""
     entries = Migrator(GAINGRID, url).history(limit=50)
@@ -159,19 +146,19 @@ def measure(name: str, host: PostgresHost, replica_admin: str, template: str, ar
             migrate_args: tuple[str, ...]) -> Run:
     url = host.clone(template)
     on_replica = pg_replica.on_replica(url, replica_admin)
-    caught_up(url, on_replica)
+    pg_replica.caught_up(url, on_replica, CATCH_UP)
     print(f"{name}: `gaingrid migrate up {' '.join(migrate_args)}` under load …", flush=True)
     with LagSampler(url, on_replica) as sampler:
         report = online.run(url, before=args.before, after=args.after, workers=args.workers, seed=args.seed,
                             migrate_args=("--no-backup", *(a.replace("REPLICA_URL", on_replica) for a in migrate_args)))
     lag_max, lag_p99, walsender_max, readings = sampler.within(report.window)
-    caught_up(url, on_replica)
+    pg_replica.caught_up(url, on_replica, CATCH_UP)
     started = time.perf_counter()
     verify = subprocess.run([str(Path(sys.executable).with_name("gaingrid")), "migrate", "verify", "--on", on_replica,
                              "--allow-writes", "--database-url", url],
                             capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"})
     verify_seconds = time.perf_counter() - started
-    primary, replica = fingerprints(url), fingerprints(on_replica)
+    primary, replica = pg_replica.fingerprints(url), pg_replica.fingerprints(on_replica)
     run = Run(name, report, lag_max, lag_p99, walsender_max, readings, ledger_lag(url), verify.returncode, verify_seconds,
               verify.stdout + verify.stderr, primary == replica, fingerprint.differences(primary, replica))
     host.drop(url)

@@ -17,6 +17,7 @@ from gaingrid.phases import GAINGRID, WORKOUT_LOG
 from phased import dialects
 from phased.dialects import engines
 from phased.dialects.backfill_sql import BackfillSQL
+from phased.dialects.sqlite_reverse import insert_trigger
 from tests.harness import engine_for, legacy_database, scalar
 
 # The mapping, written out independently of the engine's SQL.
@@ -220,7 +221,8 @@ def test_a_sqlite_batch_inserts_without_the_reverse_insert_trigger_and_puts_it_b
     for it; merely firing it cost SQLite about 40% of the insert. The batch sets it aside for its
     insert, in its own transaction, and puts back exactly what was installed."""
     migrator = legacy_database(sqlite_url)
-    name = f"{GAINGRID.namespace}_{WORKOUT_LOG.name}_rev_ins"
+    ns = phased.namespace(GAINGRID.namespace, "sqlite")
+    name = insert_trigger(WORKOUT_LOG, ns)
     seen: list[int] = []
 
     def trigger_present(conn, cursor, statement, parameters, context, executemany) -> None:
@@ -234,8 +236,7 @@ def test_a_sqlite_batch_inserts_without_the_reverse_insert_trigger_and_puts_it_b
     finally:
         sa.event.remove(sa.Engine, "before_cursor_execute", trigger_present)
     assert seen and set(seen) == {0}, seen
-    rendered = next(o.create for o in dialects.of("sqlite").sync_objects(
-        WORKOUT_LOG, phased.namespace(GAINGRID.namespace, "sqlite")) if o.name == name)
+    rendered = next(o.create for o in dialects.of("sqlite").sync_objects(WORKOUT_LOG, ns) if o.name == name)
     engine = engine_for(migrator)
     try:
         with engine.connect() as conn:

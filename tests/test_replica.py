@@ -39,26 +39,12 @@ def pair(pg_replicated: tuple[str, str]) -> Iterator[tuple[str, str]]:
     primary_admin, replica_admin = pg_replicated
     url = pg_server.create_database(primary_admin)
     on_replica = pg_replica.on_replica(url, replica_admin)
-    caught_up(primary_admin, replica_admin)  # the new database is there too
+    pg_replica.caught_up(primary_admin, replica_admin, WAIT)  # the new database is there too
     try:
         yield url, on_replica
     finally:
         pg_replica.resume_replay(replica_admin)  # whatever the test did, the next one starts streaming
         pg_server.drop_database(primary_admin, url)
-
-
-def caught_up(primary_url: str, replica_url: str) -> None:
-    with engines.connection(engines.parse_url(primary_url)) as primary, \
-            engines.connection(engines.parse_url(replica_url)) as replica:
-        replicas.wait_for_replay(primary, replica, patience=WAIT)
-
-
-def fingerprints(url: str) -> fingerprint.Fingerprint:
-    """Every table of the database (the application's and the toolkit's bookkeeping), by content."""
-    with engines.connection(engines.parse_url(url)) as conn:
-        tables = {t: [c["name"] for c in sa.inspect(conn).get_columns(t, schema=None)]
-                  for t in sa.inspect(conn).get_table_names()}
-        return fingerprint.take(conn, tables)
 
 
 def entries(url: str) -> list[ledger.Entry]:
@@ -74,8 +60,8 @@ def test_after_up_to_6_the_replica_holds_what_the_primary_holds(pair: tuple[str,
     assert backfill.outcome == "ok" and backfill.rows_moved > 50
     assert backfill.details["replica_lag_max_s"] >= 0.0  # watched, batch by batch
 
-    caught_up(url, on_replica)
-    primary, replica = fingerprints(url), fingerprints(on_replica)
+    pg_replica.caught_up(url, on_replica, WAIT)
+    primary, replica = pg_replica.fingerprints(url), pg_replica.fingerprints(on_replica)
     assert primary["WorkoutLog"].rows == backfill.rows_moved
     assert fingerprint.differences(primary, replica) == [] and primary == replica
 
@@ -84,7 +70,7 @@ def at_phase_4_with_replay_paused(url: str, on_replica: str):
     """A legacy database at phase 4, its replica caught up and then stopped replaying."""
     migrator = legacy_database(url, ROWS)
     migrator.up(to=4)
-    caught_up(url, on_replica)
+    pg_replica.caught_up(url, on_replica, WAIT)
     pg_replica.pause_replay(on_replica)
     return migrator
 
@@ -117,7 +103,7 @@ def test_the_backfill_waits_for_a_replica_that_stops_replaying(pair: tuple[str, 
         time.sleep(1.0)
         assert logs(url) == held, "a batch ran while the replica was behind"
         assert held < logs_expected(url)  # the backfill is part way
-        assert fingerprint.differences(fingerprints(url), fingerprints(on_replica))  # the replica is stale
+        assert fingerprint.differences(pg_replica.fingerprints(url), pg_replica.fingerprints(on_replica))  # the replica is stale
     finally:
         pg_replica.resume_replay(on_replica)
         worker.join(WAIT)
@@ -150,7 +136,7 @@ def test_verify_on_a_replica_refuses_a_stale_one_then_reads_there(pair: tuple[st
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     url, on_replica = pair
     legacy_database(url).up(to=5)
-    caught_up(url, on_replica)
+    pg_replica.caught_up(url, on_replica, WAIT)
     pg_replica.pause_replay(on_replica)
     succeeded(gg("verify", url=url))  # on the primary: its ledger entry is log the replica has not replayed
     before = len(entries(url))

@@ -19,6 +19,9 @@ from typing import Iterator
 import psycopg
 import sqlalchemy as sa
 
+from phased.dialects import engines
+from phased.state import fingerprint, replicas
+
 from .net import free_port
 from .pg_server import _as_postgres_user, _libpq, _pg_bin, server_dirs
 
@@ -87,3 +90,16 @@ def pause_replay(replica_url: str) -> None:
 def resume_replay(replica_url: str) -> None:
     with psycopg.connect(_libpq(replica_url), autocommit=True) as conn:
         conn.execute("SELECT pg_wal_replay_resume()")
+
+
+def caught_up(primary_url: str, replica_url: str, patience: float) -> None:
+    """Wait until the replica has replayed everything the primary had written when this was called."""
+    with engines.connection(engines.parse_url(primary_url)) as primary, \
+            engines.connection(engines.parse_url(replica_url)) as replica:
+        replicas.wait_for_replay(primary, replica, patience=patience)
+
+
+def fingerprints(url: str) -> fingerprint.Fingerprint:
+    """Every table of the database by content: the application's and the toolkit's bookkeeping."""
+    with engines.connection(engines.parse_url(url)) as conn:
+        return fingerprint.take(conn, fingerprint.live_columns(conn, sa.inspect(conn).get_table_names()))

@@ -146,7 +146,8 @@ def measure(name: str, host: PostgresHost, replica_admin: str, template: str, ar
             migrate_args: tuple[str, ...]) -> Run:
     url = host.clone(template)
     on_replica = pg_replica.on_replica(url, replica_admin)
-    pg_replica.caught_up(url, on_replica, CATCH_UP)
+    # On the admin databases: until the replica has replayed the CREATE DATABASE, the clone is not there to connect to.
+    pg_replica.caught_up(host.admin_url, replica_admin, CATCH_UP)
     print(f"{name}: `gaingrid migrate up {' '.join(migrate_args)}` under load …", flush=True)
     with LagSampler(url, on_replica) as sampler:
         report = online.run(url, before=args.before, after=args.after, workers=args.workers, seed=args.seed,

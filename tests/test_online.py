@@ -17,9 +17,11 @@ import pytest
 import sqlalchemy as sa
 
 from gaingrid.data.demo_data import DemoDataOptions
-from gaingrid.phases import GAINGRID
+from gaingrid.phases import GAINGRID, WORKOUT_LOG
 from gaingrid.testing import online
 from gaingrid.testing.loads import LEGACY_APP, RACE, RETIRED, NewApp, libpq_url, prepare_legacy_app
+from phased.dialects.postgresql import PostgreSQL
+from phased.dialects.postgresql_reverse import engine_writes
 from phased.lifecycle.commands import Migrator
 from phased.movement.throttle import Throttle
 from tests.harness import legacy_database
@@ -184,6 +186,57 @@ def test_a_backfill_passes_over_rows_a_delete_holds_and_copies_them_when_it_roll
     observer.dispose()
     assert seen.get("pending", 0) > 0 and seen["copied while held"] == 0
     assert (missing, pending) == (0, 0) and copied > 0
+
+
+def test_a_target_row_written_while_its_empty_range_is_copied_is_kept_and_the_batch_finishes(pg_url):
+    """A batch copies a range the target has no row in without ON CONFLICT. Here a sync write of
+    one of its rows is still in flight when the batch reaches that row: the batch waits for it,
+    takes the unique violation, copies the range again with the arbiter, and keeps the sync's row."""
+    legacy_database(pg_url, LOAD).up(to=4)
+    writer = psycopg.connect(libpq_url(pg_url))
+    key, = writer.execute('SELECT id FROM "WorkoutExercise" ORDER BY id OFFSET 700 LIMIT 1').fetchone()
+    writer.commit()
+    setting = engine_writes(WORKOUT_LOG, PostgreSQL().namespace(GAINGRID.namespace))
+    seen: dict[str, bool] = {}
+
+    def commit_once_the_batch_waits() -> None:
+        deadline = time.monotonic() + 10
+        with psycopg.connect(libpq_url(pg_url), autocommit=True) as watcher:
+            while time.monotonic() < deadline and not seen.get("batch waited"):
+                seen["batch waited"] = watcher.execute(
+                    "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND query LIKE 'DO $gg$%')").fetchone()[0]
+                time.sleep(0.01)
+        writer.commit()
+
+    committer = threading.Thread(target=commit_once_the_batch_waits)
+
+    def on_batch(progress) -> None:
+        if not seen:  # after the first 500 rows: the sync writes row 701, the next batch's, and has not committed
+            writer.execute(f"SET LOCAL {setting} = 'on'")  # as the sync's own writes do: no mirroring back
+            writer.execute(
+                'INSERT INTO "WorkoutLog" (id, "userId", "exerciseId", date, sets, reps, weight, "durationMinutes", '
+                'notes, "createdAt", "updatedAt", mood) SELECT s.id, w."userId", s."exerciseId", w.date, s.sets, '
+                's.reps, s.weight, s.time, s.notes, s."createdAt", s."updatedAt", \'written by the sync\' '
+                'FROM "WorkoutExercise" s JOIN "Workout" w ON w.id = s."workoutId" WHERE s.id = %s', (key,))
+            seen["batch waited"] = False
+            committer.start()
+
+    try:
+        Migrator(GAINGRID, pg_url).up(to=5, batch_size=500, on_backfill=on_batch)
+    finally:
+        if committer.is_alive() or not seen:
+            committer.join() if committer.is_alive() else writer.rollback()
+        writer.close()
+    observer = sa.create_engine(pg_url)
+    with observer.connect() as conn:
+        mood = conn.exec_driver_sql(f"SELECT mood FROM \"WorkoutLog\" WHERE id = '{key}'").scalar_one()
+        missing = conn.exec_driver_sql('SELECT count(*) FROM "WorkoutExercise" s WHERE NOT EXISTS '
+                                       '(SELECT 1 FROM "WorkoutLog" l WHERE l.id = s.id)').scalar_one()
+        left = conn.exec_driver_sql("SELECT count(*) FROM gaingrid_migrate.pending").scalar_one()
+    observer.dispose()
+    assert seen["batch waited"], "the batch never waited on the sync's uncommitted row"
+    assert (mood, missing, left) == ("written by the sync", 0, 0)
 
 
 # -- pacing ---------------------------------------------------------------------------------

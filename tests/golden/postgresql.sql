@@ -256,6 +256,7 @@ DO $gg$
   processed bigint;
   inserted bigint;
   again boolean;
+  taken boolean;
   BEGIN
   SELECT last_key, rows_done, refresh INTO lo, done, again
   FROM "gaingrid_migrate"."backfill"
@@ -287,7 +288,10 @@ DO $gg$
   FROM "Exercise")) AS src
   WHERE "WorkoutLog"."id" = src."id" AND ("WorkoutLog"."userId" IS DISTINCT FROM src."userId" OR "WorkoutLog"."exerciseId" IS DISTINCT FROM src."exerciseId" OR "WorkoutLog"."date" IS DISTINCT FROM src."date" OR "WorkoutLog"."sets" IS DISTINCT FROM src."sets" OR "WorkoutLog"."reps" IS DISTINCT FROM src."reps" OR "WorkoutLog"."weight" IS DISTINCT FROM src."weight" OR "WorkoutLog"."durationMinutes" IS DISTINCT FROM src."durationMinutes" OR "WorkoutLog"."notes" IS DISTINCT FROM src."notes" OR "WorkoutLog"."createdAt" IS DISTINCT FROM src."createdAt" OR "WorkoutLog"."updatedAt" IS DISTINCT FROM src."updatedAt")$q$ USING lo, hi;
   END IF;
-  EXECUTE $q$INSERT INTO "WorkoutLog" ("id", "userId", "exerciseId", "date", "sets", "reps", "weight", "durationMinutes", "notes", "createdAt", "updatedAt")
+  EXECUTE $q$SELECT EXISTS (SELECT 1
+  FROM "WorkoutLog" AS t
+  WHERE (t."id" > $1 OR $1 IS NULL) AND (t."id" <= $2 OR $2 IS NULL))$q$ INTO taken USING lo, hi;
+  IF taken THEN EXECUTE $q$INSERT INTO "WorkoutLog" ("id", "userId", "exerciseId", "date", "sets", "reps", "weight", "durationMinutes", "notes", "createdAt", "updatedAt")
   SELECT s."id" AS "id", w."userId" AS "userId", s."exerciseId" AS "exerciseId", w."date" AS "date", s."sets" AS "sets", s."reps" AS "reps", s."weight" AS "weight", s."time" AS "durationMinutes", s."notes" AS "notes", s."createdAt" AS "createdAt", s."updatedAt" AS "updatedAt"
   FROM "WorkoutExercise" AS s
   JOIN "Workout" AS w ON w."id" = s."workoutId"
@@ -296,6 +300,26 @@ DO $gg$
   FROM "Exercise") ORDER BY s."id" FOR KEY SHARE OF s SKIP LOCKED
   ON CONFLICT ("id") DO NOTHING$q$ USING lo, hi;
   GET DIAGNOSTICS inserted = ROW_COUNT;
+  ELSE
+  BEGIN EXECUTE $q$INSERT INTO "WorkoutLog" ("id", "userId", "exerciseId", "date", "sets", "reps", "weight", "durationMinutes", "notes", "createdAt", "updatedAt")
+  SELECT s."id" AS "id", w."userId" AS "userId", s."exerciseId" AS "exerciseId", w."date" AS "date", s."sets" AS "sets", s."reps" AS "reps", s."weight" AS "weight", s."time" AS "durationMinutes", s."notes" AS "notes", s."createdAt" AS "createdAt", s."updatedAt" AS "updatedAt"
+  FROM "WorkoutExercise" AS s
+  JOIN "Workout" AS w ON w."id" = s."workoutId"
+  WHERE ((s."id" > $1 OR $1 IS NULL) AND (s."id" <= $2 OR $2 IS NULL)) AND w."userId" IN (SELECT "id"
+  FROM "User") AND s."exerciseId" IN (SELECT "id"
+  FROM "Exercise") ORDER BY s."id" FOR KEY SHARE OF s SKIP LOCKED$q$ USING lo, hi;
+  GET DIAGNOSTICS inserted = ROW_COUNT;
+  EXCEPTION WHEN unique_violation THEN EXECUTE $q$INSERT INTO "WorkoutLog" ("id", "userId", "exerciseId", "date", "sets", "reps", "weight", "durationMinutes", "notes", "createdAt", "updatedAt")
+  SELECT s."id" AS "id", w."userId" AS "userId", s."exerciseId" AS "exerciseId", w."date" AS "date", s."sets" AS "sets", s."reps" AS "reps", s."weight" AS "weight", s."time" AS "durationMinutes", s."notes" AS "notes", s."createdAt" AS "createdAt", s."updatedAt" AS "updatedAt"
+  FROM "WorkoutExercise" AS s
+  JOIN "Workout" AS w ON w."id" = s."workoutId"
+  WHERE ((s."id" > $1 OR $1 IS NULL) AND (s."id" <= $2 OR $2 IS NULL)) AND w."userId" IN (SELECT "id"
+  FROM "User") AND s."exerciseId" IN (SELECT "id"
+  FROM "Exercise") ORDER BY s."id" FOR KEY SHARE OF s SKIP LOCKED
+  ON CONFLICT ("id") DO NOTHING$q$ USING lo, hi;
+  GET DIAGNOSTICS inserted = ROW_COUNT;
+  END;
+  END IF;
   IF again OR inserted <> processed THEN EXECUTE $q$INSERT INTO "gaingrid_migrate"."quarantine" (backfill, source_key, reason, row, detected_at)
   SELECT 'workout_log', s."id", CASE WHEN w."id" IS NULL THEN 'no Workout ' || COALESCE(s."workoutId", 'NULL') WHEN NOT EXISTS (SELECT 1
   FROM "User" AS r

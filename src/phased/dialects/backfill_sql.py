@@ -94,7 +94,7 @@ class BackfillSQL:
                 f"FROM {q(self.b.source)} AS {SOURCE} {self._joins(outer=False)} "
                 f"WHERE ({where}) AND {self.migratable()}")
 
-    def insert_missing(self, where: str) -> str:
+    def insert_missing(self, where: str, *, arbiter: bool = True) -> str:
         """The batch's copy: insert the rows not yet in the target, leave the others alone.
 
         A row the sync already wrote is newer than what the batch read, so a
@@ -104,10 +104,16 @@ class BackfillSQL:
         back in the target). KEY SHARE does not conflict with the app's
         updates, and SKIP LOCKED passes over rows a delete holds right now,
         instead of waiting on the app: batches.py revisits them.
+
+        `arbiter=False` leaves out the ON CONFLICT clause, for a range the
+        target has no row in: a row that appears there meanwhile makes the
+        insert fail with a unique violation instead of being passed over, and
+        the caller then copies the range again with the arbiter.
         """
         target = q(self.b.target)
         insert = f"INSERT INTO {target} ({', '.join(q(c) for c in self.b.columns)}) {self._mapped(where)}"
-        return f"{insert}{self._ordered()}{self.sql.copy_lock(SOURCE)} ON CONFLICT ({q(self.b.key)}) DO NOTHING"
+        arbitrated = f" ON CONFLICT ({q(self.b.key)}) DO NOTHING" if arbiter else ""
+        return f"{insert}{self._ordered()}{self.sql.copy_lock(SOURCE)}{arbitrated}"
 
     def lock_targets(self, where_t: str) -> str:
         """Lock the target rows of a range in key order (before refreshing them from a fresh read)."""

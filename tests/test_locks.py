@@ -6,15 +6,22 @@ import re
 import threading
 import time
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 import sqlalchemy as sa
 
-from gaingrid.phases import GAINGRID
+from gaingrid.data.demo_data import DemoDataOptions
+from gaingrid.phases import GAINGRID, WORKOUT_LOG
+from gaingrid.testing import pg_server
 from phased.declare.errors import MigrateError
+from phased.dialects.postgresql import PostgreSQL
+from phased.dialects.postgresql_reverse import engine_writes
 from phased.lifecycle.commands import Migrator
 from tests.harness import legacy_database
+
+# Enough pages of WorkoutLog for a vacuum slowed to one page per 100 ms to outlast the test.
+AUTOVACUUMED = DemoDataOptions(seed=11, users=20, workouts_per_user=25, exercises_per_workout=5, months=6, exercises=60)
 
 
 @contextmanager
@@ -106,3 +113,50 @@ def test_a_deferred_key_waits_longer_on_each_retry_after_the_fourth(pg_url: str)
         blocker.join()
     assert waits[:4] == ["200ms"] * 4 and waits[-1] in ("400ms", "800ms", "1600ms"), waits
     assert migrator.status().in_flight is None
+
+
+def test_a_key_blocked_by_autovacuum_outlasts_it_on_its_first_retry() -> None:
+    """A real autovacuum, slowed down, holds WorkoutLog when the key's add comes. The server cancels
+    an autovacuum for a waiter past deadlock_timeout (1 s), so the first retry waits just past that,
+    instead of losing four more races at the short wait that is kept for the app's own locks."""
+    from tests.test_resume import sql, stopped_in
+
+    with pg_server.running(own=True, settings={"autovacuum_naptime": "1"}) as server:
+        url = pg_server.create_database(server.url)
+        migrator = legacy_database(url, AUTOVACUUMED)
+        migrator.up(to=5)
+        stopped_in(url, 5, "up")
+        sql(url, 'ALTER TABLE "WorkoutLog" DROP CONSTRAINT "WorkoutLog_userId_fkey"',
+            'ALTER TABLE "WorkoutLog" SET (autovacuum_vacuum_threshold = 0, autovacuum_vacuum_scale_factor = 0, '
+            'autovacuum_vacuum_cost_delay = 100, autovacuum_vacuum_cost_limit = 1)',
+            f"SET LOCAL {engine_writes(WORKOUT_LOG, PostgreSQL().namespace(GAINGRID.namespace))} = 'on'",
+            'UPDATE "WorkoutLog" SET mood = \'dead tuple for autovacuum\' WHERE id = (SELECT min(id) FROM "WorkoutLog")')
+        engine = sa.create_engine(url)
+        deadline = time.monotonic() + 60
+        with engine.connect() as conn:
+            while not conn.exec_driver_sql("SELECT count(*) FROM pg_stat_activity WHERE backend_type = "
+                                           "'autovacuum worker' AND query LIKE '%%WorkoutLog%%'").scalar_one():
+                conn.rollback()
+                assert time.monotonic() < deadline, "autovacuum never started on WorkoutLog"
+                time.sleep(0.1)
+        engine.dispose()
+        waits = _lock_waits_of('ADD CONSTRAINT "WorkoutLog_userId_fkey"', lambda: Migrator(GAINGRID, url).up(to=5))
+        assert waits == ["500ms", "1250ms"], waits
+        assert "canceling autovacuum task" in server.log.read_text()
+        assert migrator.status().in_flight is None
+
+
+def _lock_waits_of(statement: str, run: Callable[[], object]) -> list[str]:
+    """The lock_timeout each try of `statement` ran under, while `run` runs."""
+    waits: list[str] = []
+
+    def lock_wait(conn, cursor, text, parameters, context, executemany) -> None:
+        if statement in text:
+            waits.append(cursor.connection.execute("SHOW lock_timeout").fetchone()[0])
+
+    sa.event.listen(sa.Engine, "before_cursor_execute", lock_wait)
+    try:
+        run()
+    finally:
+        sa.event.remove(sa.Engine, "before_cursor_execute", lock_wait)
+    return waits

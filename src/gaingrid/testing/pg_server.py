@@ -80,10 +80,11 @@ class Server:
 
 
 @contextmanager
-def running(*, durable: bool = False, own: bool = False) -> Iterator[Server]:
+def running(*, durable: bool = False, own: bool = False, settings: dict[str, str] | None = None) -> Iterator[Server]:
     """Start a server (or take the external one, unless `own`) and yield it; stop it after.
 
-    `own` is for a caller that crashes and restarts the server, which it may not do to a shared one."""
+    `own` is for a caller that crashes and restarts the server, or needs `settings` of its own,
+    which it may not do to a shared one."""
     external = os.environ.get(EXTERNAL_URL_ENV)
     if external and not own:
         yield Server(external)
@@ -99,7 +100,8 @@ def running(*, durable: bool = False, own: bool = False) -> Iterator[Server]:
     options = (f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync={durability} "
                f"-c synchronous_commit={durability} -c full_page_writes={durability} -c max_connections=200 "
                # the performance watch reads it (CREATE EXTENSION in a database turns it on there)
-               "-c shared_preload_libraries=pg_stat_statements")
+               "-c shared_preload_libraries=pg_stat_statements"
+               + "".join(f" -c {name}={value}" for name, value in (settings or {}).items()))
     server = Server(f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", data, options, root / "server.log")
     server.start()
     try:

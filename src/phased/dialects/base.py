@@ -275,6 +275,11 @@ class Dialect:
         """(pid, state, transaction age, what) of other sessions holding rows of `table` with these keys."""
         return []
 
+    def autovacuum_yields_after(self, conn: sa.Connection, tables: list[str]) -> float | None:
+        """If a background vacuum that gives way to waiters holds a lock on one of `tables`: how long
+        a waiter must wait for the server to cancel it, in seconds. None: no such vacuum."""
+        return None
+
     # -- the schema as the database keeps it -------------------------------------------
 
     has_schemas = False  # True: the engine's bookkeeping gets a schema of its own (else a name prefix)

@@ -223,6 +223,16 @@ class PostgreSQL(Dialect):
             "GROUP BY a.pid, a.state, a.xact_start ORDER BY a.xact_start",
             {"tables": tables, "age": older_than})]
 
+    def autovacuum_yields_after(self, conn: sa.Connection, tables: list[str]) -> float | None:
+        # The server cancels an autovacuum that blocks a waiter for deadlock_timeout, unless it
+        # runs to prevent wraparound. Its query text is the only place that says which it is.
+        return conn.exec_driver_sql(
+            "SELECT extract(epoch FROM current_setting('deadlock_timeout')::interval)::float8 WHERE EXISTS ("
+            "SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid JOIN pg_class c ON c.oid = l.relation "
+            "WHERE l.granted AND a.backend_type = 'autovacuum worker' AND a.datname = current_database() "
+            "AND a.query NOT LIKE '%%to prevent wraparound%%' AND c.relname = ANY(%(tables)s))",
+            {"tables": tables}).scalar()
+
     def sessions_holding_rows(self, conn: sa.Connection, table: str, key: str, keys: list[str]) -> list[tuple]:
         # A row's locker is its xmax: the transaction that deletes it, or locks it.
         return [tuple(r) for r in conn.exec_driver_sql(

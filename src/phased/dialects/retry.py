@@ -79,6 +79,13 @@ class Timeouts:
             return self
         return replace(self, blocking=min(cap, self.blocking * 2 ** (attempt - after)))
 
+    def outlasting(self, seconds: float | None) -> "Timeouts":
+        """Blocking waits that last past `seconds`: how long the server lets an autovacuum in the
+        way hold its lock against a waiter before cancelling it (None: nothing to outlast)."""
+        if seconds is None:
+            return self
+        return replace(self, blocking=max(self.blocking, seconds + 0.25))
+
     def settings(self, kind: str, *, local: bool = False) -> list[str]:
         """The SET statements for a step of `kind`: "blocking", "batch" or "background"."""
         scope = "LOCAL " if local else ""

@@ -63,18 +63,25 @@ class Executor:
             dialects.of(conn).set_timeouts(conn, self.timeouts)
 
     def _retried_once(self, conn: sa.Connection, what: str, fn: Callable[[], object], next_step: str):
+        tables = [t.name for t in self.project.metadata.sorted_tables]
+
         def in_the_way() -> list[str]:
-            who = blockers.holding_locks(conn, [t.name for t in self.project.metadata.sorted_tables],
-                                         older_than=self.timeouts.blocking)
+            who = blockers.holding_locks(conn, tables, older_than=self.timeouts.blocking)
             conn.rollback()
             return who
 
         attempt = [0]
 
         def before_retry() -> None:
+            # An autovacuum in the way gives way only to a waiter that waits past deadlock_timeout:
+            # the next try waits that long at once. Fewer, longer waits also queue the app for less
+            # in all than the short ones that each lose the race to it.
             conn.rollback()
             attempt[0] += 1
-            dialects.of(conn).set_timeouts(conn, self.timeouts.escalated(attempt[0]))
+            dialect = dialects.of(conn)
+            vacuum = dialect.autovacuum_yields_after(conn, tables)
+            conn.rollback()
+            dialect.set_timeouts(conn, self.timeouts.escalated(attempt[0]).outlasting(vacuum))
 
         try:
             return retry.run(what, fn, self.retries, self.policy, before_retry=before_retry, explain=in_the_way)

@@ -62,24 +62,30 @@ def reset_statements(ns: Namespace, backfill: Backfill) -> list[str]:
             *(f"DELETE FROM {ns.qualified(t)} WHERE backfill = '{backfill.name}'" for t in ("pending", "quarantine"))]
 
 
-def _count(conn: sa.Connection, table: sa.Table, backfill: Backfill) -> int:
-    return conn.execute(sa.select(sa.func.count()).select_from(table)
-                        .where(table.c.backfill == backfill.name)).scalar_one()
-
-
 def progress(conn: sa.Connection, ns: Namespace, backfill: Backfill, total: int | None = None) -> BackfillProgress:
     """Where a backfill stands; reads only (no bookkeeping table yet means not started)."""
     if total is None:
         total = conn.exec_driver_sql(f"SELECT count(*) FROM {q(backfill.source)}").scalar_one()
     if not bookkeeping.exists(conn, ns):
         return BackfillProgress(backfill.name, 0, total, 0, False)
-    t = bookkeeping.tables(ns)
-    row = conn.execute(sa.select(t["backfill"]).where(t["backfill"].c.name == backfill.name)).mappings().first()
-    quarantined = _count(conn, t["quarantine"], backfill)
-    pending = _count(conn, t["pending"], backfill) if bookkeeping.exists(conn, ns, "pending") else 0
-    done = row["rows_done"] if row else 0
-    finished = bool(row and row["status"] == "done") and pending == 0
-    return BackfillProgress(backfill.name, done, max(total, done), quarantined, finished, pending)
+    return _progress(conn, bookkeeping.tables(ns), backfill, total, bookkeeping.exists(conn, ns, "pending"))
+
+
+def _progress(conn: sa.Connection, t: dict[str, sa.Table], backfill: Backfill, total: int,
+              with_pending: bool = True) -> BackfillProgress:
+    """One round trip: run() asks after every batch, and the tables exist by then."""
+    def count(table: sa.Table) -> sa.ScalarSelect:
+        return (sa.select(sa.func.count()).select_from(table)
+                .where(table.c.backfill == backfill.name).scalar_subquery())
+    checkpoint = t["backfill"]
+    row = conn.execute(sa.select(
+        sa.select(checkpoint.c.rows_done).where(checkpoint.c.name == backfill.name).scalar_subquery().label("done"),
+        sa.select(checkpoint.c.status).where(checkpoint.c.name == backfill.name).scalar_subquery().label("status"),
+        count(t["quarantine"]).label("quarantined"),
+        (count(t["pending"]) if with_pending else sa.literal(0)).label("pending"))).one()
+    done = row.done or 0
+    finished = row.status == "done" and row.pending == 0
+    return BackfillProgress(backfill.name, done, max(total, done), row.quarantined, finished, row.pending)
 
 
 def quarantined_rows(conn: sa.Connection, ns: Namespace, limit: int) -> list[dict]:
@@ -106,7 +112,7 @@ def run(engine: sa.Engine, ns: Namespace, backfill: Backfill, settings: BatchSet
         conn.rollback()
         batch = _Batch(conn, sql, tables, settings)
         throttle = settings.throttle
-        last = progress(conn, ns, backfill, total)
+        last = _progress(conn, tables, backfill, total)
         conn.rollback()
         waiting = on_batch and (lambda note: on_batch(_with(last, note)))  # while the throttle waits
         if throttle:
@@ -117,13 +123,13 @@ def run(engine: sa.Engine, ns: Namespace, backfill: Backfill, settings: BatchSet
                 note = throttle.pause(conn, waiting) if throttle else None
                 retry.run(f"backfill {backfill.name} revisit", batch.revisit, retries, before_retry=conn.rollback)
                 if on_batch:
-                    last = progress(conn, ns, backfill, total)
+                    last = _progress(conn, tables, backfill, total)
                     on_batch(_with(last, note))
                     conn.rollback()
         finally:
             if throttle:
                 throttle.stop()
-        _drain(conn, batch, retries, on_batch and (lambda: on_batch(progress(conn, ns, backfill, total))))
+        _drain(conn, batch, retries, on_batch and (lambda: on_batch(_progress(conn, tables, backfill, total))))
         return progress(conn, ns, backfill)
 
 

@@ -244,7 +244,7 @@ CREATE OR REPLACE FUNCTION "gaingrid_migrate"."workout_log_reverse"() RETURNS tr
   END $gg$;
 CREATE TRIGGER "gaingrid_migrate_workout_log_rev" AFTER INSERT OR UPDATE OR DELETE ON "WorkoutLog" FOR EACH ROW WHEN (pg_trigger_depth() < 1 AND current_setting('gaingrid_migrate.workout_log_engine_writes', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION "gaingrid_migrate"."workout_log_reverse"();
 
--- backfill: 2,000 source rows a batch, each batch its own transaction (`up` sends each batch's block on its own, pausing between batches as the throttle asks), then the rows a delete held when their batch ran
+-- backfill: 2,000 source rows a batch, each batch its own transaction (`up` sends each batch's block on its own, pausing between batches as the throttle asks), then the rows a delete held when their batch ran, then the target's planner statistics
 INSERT INTO "gaingrid_migrate"."backfill" (name, rows_done, status, refresh, started_at, updated_at)
   SELECT 'workout_log', 0, 'running', FALSE, (now() AT TIME ZONE 'utc'), (now() AT TIME ZONE 'utc')
   WHERE true
@@ -423,6 +423,7 @@ DO $gg$
   WHERE backfill = 'workout_log') THEN RAISE EXCEPTION 'backfill workout_log: rows are still held by other sessions; end them, then run gaingrid migrate up';
   END IF;
   END $gg$;
+ANALYZE "WorkoutLog";
 
 -- phase 4: deferred foreign keys
 ALTER TABLE "Exercise" VALIDATE CONSTRAINT "Exercise_trainingPlanId_fkey";

@@ -153,7 +153,7 @@ def up(database_url: DatabaseUrl = None, env: EnvName = None, to: ToPhase = None
                                   lambda path: console.print(f"backup: {path}", markup=False, soft_wrap=True)))
     if not results:
         console.print("nothing to do: the database is already at the target phase")
-    reporting.print_backfills(console, [b for b in migrator.backfills() if b.quarantined])
+    reporting.print_backfills(console, [b for b in migrator.backfills(counted=False) if b.quarantined])
 
 
 @migrate_app.command()

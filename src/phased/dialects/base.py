@@ -99,6 +99,12 @@ class Dialect:
     def revisit_batch(self, conn: sa.Connection, sql, timeouts) -> None:
         """Try again the rows a batch passed over (see passes_over_held_rows)."""
 
+    def fresh_statistics(self, table: str) -> list[str]:
+        """What brings the planner's statistics of a table a backfill just filled up to date (run
+        after its last batch, under the background wait), so that what follows is planned for
+        the rows it now has. None here: the database plans without statistics."""
+        return []
+
     def backfill_script(self, sql, size: int, timeouts, patience: float) -> tuple[str, list[str]]:
         """(what it is, the statements): the whole backfill as `plan --sql` prints it."""
         raise NotImplementedError

@@ -270,10 +270,16 @@ class PostgreSQL(Dialect):
     def revisit_batch(self, conn: sa.Connection, sql, timeouts) -> None:
         conn.exec_driver_sql(f"DO $gg$ {postgresql_batch.revisit(sql, timeouts)} $gg$")
 
+    def fresh_statistics(self, table: str) -> list[str]:
+        # The new table has none until autovacuum gets to it; planned without them, the phase's
+        # verification of 1M rows took 1.7 s instead of 1.3 s (ANALYZE: 0.2 s, a sample of rows).
+        return [f"ANALYZE {quote(table)}"]
+
     def backfill_script(self, sql, size: int, timeouts, patience: float) -> tuple[str, list[str]]:
         return (f"{size:,} source rows a batch, each batch its own transaction (`up` sends each batch's block on "
                 "its own, pausing between batches as the throttle asks), then the rows a delete held when their "
-                "batch ran", postgresql_batch.script(sql, size, timeouts, patience))
+                "batch ran, then the target's planner statistics",
+                [*postgresql_batch.script(sql, size, timeouts, patience), *self.fresh_statistics(sql.b.target)])
 
     def index_validity(self, conn: sa.Connection) -> dict[str, bool]:
         return dict(conn.exec_driver_sql(

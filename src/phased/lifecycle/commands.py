@@ -32,7 +32,7 @@ from phased.movement.throttle import Throttle
 from phased.schema import alembic_bridge
 from phased.state import fingerprint, inflight, ledger, replicas
 from phased.state.histories import History
-from phased.state.state import DatabaseState, expected_shape, namespace_for, read_state
+from phased.state.state import DatabaseState, expected_shape, namespace_for, read_state, recorded_revision
 from phased.verification.checks.history import HistoryAgrees
 from phased.verification.parallel import default_jobs
 from phased.verification.verify import Verification, preflight
@@ -165,15 +165,16 @@ class Migrator:
         with self._connect() as conn:
             return read_state(self.project, conn)
 
-    def backfills(self) -> list[BackfillProgress]:
-        """Progress of the backfills whose sync is active at the database's phase."""
+    def backfills(self, *, counted: bool = True) -> list[BackfillProgress]:
+        """Progress of the backfills whose sync is active at the database's phase (`counted=False`:
+        without counting their sources, a full read of each; the total is then the rows done)."""
         with self._connect() as conn:
-            state = read_state(self.project, conn)
-            if not state.managed:
+            revision = recorded_revision(self.project, conn)  # no need to read the whole schema for it
+            if revision is None:
                 return []
             ns = namespace_for(self.project, conn)
-            active, _ = self.project.syncs_at(state.recorded.number)
-            return [batches.progress(conn, ns, b) for b in active]
+            active, _ = self.project.syncs_at(self.project.by_revision(revision).number)
+            return [batches.progress(conn, ns, b, None if counted else 0) for b in active]
 
     def quarantine(self, limit: int = 50) -> list[dict]:
         with self._connect() as conn:

@@ -130,7 +130,18 @@ def run(engine: sa.Engine, ns: Namespace, backfill: Backfill, settings: BatchSet
             if throttle:
                 throttle.stop()
         _drain(conn, batch, retries, on_batch and (lambda: on_batch(_progress(conn, tables, backfill, total))))
+        retry.run(f"backfill {backfill.name} statistics", lambda: _refresh_statistics(conn, backfill, settings),
+                  retries, before_retry=conn.rollback)
         return progress(conn, ns, backfill)
+
+
+def _refresh_statistics(conn: sa.Connection, backfill: Backfill, settings: BatchSettings) -> None:
+    statements = dialects.of(conn).fresh_statistics(backfill.target)
+    if statements:
+        conn.rollback()
+        with conn.begin():
+            for statement in [*settings.timeouts.settings("background", local=True), *statements]:
+                conn.exec_driver_sql(statement)
 
 
 def _with(p: BackfillProgress, note: str | None) -> BackfillProgress:

@@ -267,6 +267,7 @@ DO $gg$
   SET LOCAL enable_hashjoin = off;
   SET LOCAL enable_mergejoin = off;
   SET LOCAL max_parallel_workers_per_gather = 0;
+  SET LOCAL work_mem = '16MB';
   SET LOCAL gaingrid_migrate.workout_log_engine_writes = 'on';
   EXECUTE $q$SELECT "id"
   FROM "WorkoutExercise"
@@ -371,6 +372,7 @@ DO $gg$
   SET LOCAL enable_hashjoin = off;
   SET LOCAL enable_mergejoin = off;
   SET LOCAL max_parallel_workers_per_gather = 0;
+  SET LOCAL work_mem = '16MB';
   SET LOCAL gaingrid_migrate.workout_log_engine_writes = 'on';
   INSERT INTO "WorkoutLog" ("id", "userId", "exerciseId", "date", "sets", "reps", "weight", "durationMinutes", "notes", "createdAt", "updatedAt")
   SELECT s."id" AS "id", w."userId" AS "userId", s."exerciseId" AS "exerciseId", w."date" AS "date", s."sets" AS "sets", s."reps" AS "reps", s."weight" AS "weight", s."time" AS "durationMinutes", s."notes" AS "notes", s."createdAt" AS "createdAt", s."updatedAt" AS "updatedAt"

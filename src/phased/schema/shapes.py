@@ -243,26 +243,28 @@ def shape_from_database(conn: Connection, ignore: Callable[[str], bool] = lambda
     """
     dialect = conn.dialect
     insp = sa.inspect(conn)
+    names = [n for n in insp.get_table_names() if not (ignore(n) or n.startswith("sqlite_"))]
+    # One catalog query per kind for all the tables (per table, PostgreSQL took 0.17 s a reflection).
+    every = {kind: getattr(insp, f"get_multi_{kind}")(filter_names=names) if names else {}
+             for kind in ("columns", "pk_constraint", "foreign_keys", "indexes")}
     tables: dict[str, TableShape] = {}
-    for name in insp.get_table_names():
-        if ignore(name) or name.startswith("sqlite_"):
-            continue
+    for name in names:
         columns = {
             c["name"]: ColumnShape(_norm_type(c["type"], dialect), bool(c["nullable"]), _norm_default(c.get("default"), dialect))
-            for c in insp.get_columns(name)
+            for c in every["columns"][(None, name)]
         }
-        pk = insp.get_pk_constraint(name)
+        pk = every["pk_constraint"][(None, name)]
         pk_name = pk.get("name") if dialects.of(dialect.name).names_primary_keys else None
         fks = {
             fk["name"]: ForeignKeyShape(
                 tuple(fk["constrained_columns"]), fk["referred_table"], tuple(fk["referred_columns"]),
                 _norm_action(fk["options"].get("ondelete")), _norm_action(fk["options"].get("onupdate")),
             )
-            for fk in insp.get_foreign_keys(name)
+            for fk in every["foreign_keys"][(None, name)]
         }
         indexes = {
             i["name"]: IndexShape(tuple(i["column_names"]), bool(i["unique"]))
-            for i in insp.get_indexes(name)
+            for i in every["indexes"][(None, name)]
             if not i.get("duplicates_constraint") and not ignore_index(i["name"])
         }
         tables[name] = TableShape(columns, (pk_name, tuple(pk["constrained_columns"])), fks, indexes)

@@ -205,7 +205,7 @@ def test_a_target_row_written_while_its_empty_range_is_copied_is_kept_and_the_ba
             while time.monotonic() < deadline and not seen.get("batch waited"):
                 seen["batch waited"] = watcher.execute(
                     "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                    "AND query LIKE 'DO $gg$%')").fetchone()[0]
+                    "AND datname = current_database() AND query LIKE 'DO $gg$%')").fetchone()[0]
                 time.sleep(0.01)
         writer.commit()
 

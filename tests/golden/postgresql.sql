@@ -425,7 +425,7 @@ DO $gg$
   WHERE backfill = 'workout_log') THEN RAISE EXCEPTION 'backfill workout_log: rows are still held by other sessions; end them, then run gaingrid migrate up';
   END IF;
   END $gg$;
-ANALYZE "WorkoutLog";
+ANALYZE (SKIP_LOCKED) "WorkoutLog";
 
 -- phase 4: deferred foreign keys
 ALTER TABLE "Exercise" VALIDATE CONSTRAINT "Exercise_trainingPlanId_fkey";

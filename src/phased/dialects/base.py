@@ -101,8 +101,8 @@ class Dialect:
 
     def fresh_statistics(self, table: str) -> list[str]:
         """What brings the planner's statistics of a table a backfill just filled up to date (run
-        after its last batch, under the background wait), so that what follows is planned for
-        the rows it now has. None here: the database plans without statistics."""
+        after its last batch; never waiting on a lock), so that what follows is planned for the
+        rows it now has. None here: the database plans without statistics."""
         return []
 
     def backfill_script(self, sql, size: int, timeouts, patience: float) -> tuple[str, list[str]]:

@@ -117,9 +117,11 @@ def run(engine: sa.Engine, ns: Namespace, backfill: Backfill, settings: BatchSet
         waiting = on_batch and (lambda note: on_batch(_with(last, note)))  # while the throttle waits
         if throttle:
             throttle.start(conn)
+        copied = False
         try:
             while not batch.reached_end():
                 retry.run(f"backfill {backfill.name} batch", batch.copy, retries, before_retry=conn.rollback)
+                copied = True
                 note = throttle.pause(conn, waiting) if throttle else None
                 retry.run(f"backfill {backfill.name} revisit", batch.revisit, retries, before_retry=conn.rollback)
                 if on_batch:
@@ -130,17 +132,18 @@ def run(engine: sa.Engine, ns: Namespace, backfill: Backfill, settings: BatchSet
             if throttle:
                 throttle.stop()
         _drain(conn, batch, retries, on_batch and (lambda: on_batch(_progress(conn, tables, backfill, total))))
-        retry.run(f"backfill {backfill.name} statistics", lambda: _refresh_statistics(conn, backfill, settings),
-                  retries, before_retry=conn.rollback)
+        if copied:  # a rerun that finds the batches done leaves the statistics to autovacuum
+            retry.run(f"backfill {backfill.name} statistics", lambda: _refresh_statistics(conn, backfill),
+                      retries, before_retry=conn.rollback)
         return progress(conn, ns, backfill)
 
 
-def _refresh_statistics(conn: sa.Connection, backfill: Backfill, settings: BatchSettings) -> None:
+def _refresh_statistics(conn: sa.Connection, backfill: Backfill) -> None:
     statements = dialects.of(conn).fresh_statistics(backfill.target)
     if statements:
         conn.rollback()
         with conn.begin():
-            for statement in [*settings.timeouts.settings("background", local=True), *statements]:
+            for statement in statements:
                 conn.exec_driver_sql(statement)
 
 
